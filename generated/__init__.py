@@ -1,0 +1,1 @@
+"""Code generated from openapi/ by `make generate`. Do not edit."""

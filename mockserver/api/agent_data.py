@@ -1,0 +1,73 @@
+"""Wire adapter of the Agent Data API (openapi/agent_data.yaml): request models in, JSON out.
+
+Each method is named after its operationId; ``body`` has already been validated by the
+generated model and ``project_id`` resolved from the query or the Project-Id header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generated.agent_data import models
+from mockserver.domain.agent_data import AgentDataStore
+
+
+def _filter(filter_: models.Filter | None) -> dict | None:
+    return filter_.model_dump(exclude_none=True) if filter_ is not None else None
+
+
+class AgentDataApi:
+    def __init__(self, store: AgentDataStore):
+        self.store = store
+
+    async def create_agent_data(self, body: models.AgentDataCreate, project_id: str | None = None, **_: Any) -> dict:
+        return self.store.create(body.data, body.deployment_name, body.collection, project_id)
+
+    async def get_agent_data(self, item_id: str, project_id: str | None = None, **_: Any) -> dict:
+        return self.store.get(item_id, project_id)
+
+    async def update_agent_data(
+        self, item_id: str, body: models.AgentDataUpdate, project_id: str | None = None, **_: Any
+    ) -> dict:
+        return self.store.update(item_id, body.data, project_id)
+
+    async def delete_agent_data(self, item_id: str, project_id: str | None = None, **_: Any) -> dict:
+        self.store.delete(item_id, project_id)
+        return {}
+
+    async def search_agent_data(
+        self, body: models.SearchAgentDataRequest, project_id: str | None = None, **_: Any
+    ) -> dict:
+        return self.store.search(
+            self.store.scope(body.deployment_name, body.collection, project_id),
+            filter_=_filter(body.filter),
+            order_by=body.order_by,
+            offset=body.offset,
+            page_size=body.page_size,
+            page_token=body.page_token,
+            include_total=body.include_total,
+        )
+
+    async def aggregate_agent_data(
+        self, body: models.AggregateAgentDataRequest, project_id: str | None = None, **_: Any
+    ) -> dict:
+        return self.store.aggregate(
+            self.store.scope(body.deployment_name, body.collection, project_id),
+            filter_=_filter(body.filter),
+            group_by=[g.root for g in body.group_by or []],
+            count=body.count,
+            first=body.first,
+            order_by=body.order_by,
+            offset=body.offset,
+            page_size=body.page_size,
+            page_token=body.page_token,
+            include_total=body.include_total,
+        )
+
+    async def delete_agent_data_by_query(
+        self, body: models.DeleteAgentDataByQueryRequest, project_id: str | None = None, **_: Any
+    ) -> dict:
+        deleted = self.store.delete_by_query(
+            self.store.scope(body.deployment_name, body.collection, project_id), filter_=_filter(body.filter)
+        )
+        return {"deleted_count": deleted}

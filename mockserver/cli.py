@@ -1,0 +1,77 @@
+"""The ``llamacloud-mock`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from mockserver import __version__
+from mockserver.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PROJECT_ID, Config
+
+log = logging.getLogger("llamacloud_mock")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="llamacloud-mock", description="A stateful local fake of LlamaCloud's REST APIs.")
+    parser.add_argument("--version", action="version", version=f"llamacloud-mock {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the fake over HTTP")
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"interface to listen on (default {DEFAULT_HOST})")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    serve.add_argument("--db", type=Path, metavar="PATH",
+                       help="TinyDB JSON file holding the state across restarts (default: in memory only)")
+    serve.add_argument("--api-key", action="append", default=[], metavar="KEY", dest="api_keys",
+                       help="accept this bearer token (repeatable; default: any non-empty token)")
+    serve.add_argument("--default-project-id", default=DEFAULT_PROJECT_ID,
+                       help="project of requests that name none (default %(default)s)")
+    serve.add_argument("--validate-responses", action="store_true",
+                       help="check every response against the spec (slower; a mismatch answers 500)")
+    serve.add_argument("--id-seed", type=int, metavar="N", help="generate the same ids on every run")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.app import create_app
+    from mockserver.storage import StateFileError
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    config = Config(
+        api_keys=tuple(args.api_keys),
+        db_path=args.db,
+        default_project_id=args.default_project_id,
+        validate_responses=args.validate_responses,
+        id_seed=args.id_seed,
+        host=args.host,
+        port=args.port,
+    )
+    try:
+        app = create_app(config)
+    except StateFileError as e:
+        log.error("cannot start: %s", e)
+        return 2
+    log.info("state: %s", f"persisted in {config.db_path} (with a write-ahead log beside it)" if config.db_path
+             else "in memory (pass --db PATH to keep it across restarts)")
+    if config.api_keys:
+        log.info("auth: accepting %d configured API key(s)", len(config.api_keys))
+    else:
+        log.info("auth: accepting any non-empty bearer token (pass --api-key KEY to restrict)")
+    uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level, access_log=False,
+                lifespan="on")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

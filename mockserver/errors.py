@@ -1,0 +1,98 @@
+"""Error responses in the real API's shapes (FastAPI): ``{"detail": "..."}`` or, for 422,
+``{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}``.
+
+Every failure a request can cause is mapped here, so that no client ever sees connexion's
+problem+json bodies or a 500 for bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+import pydantic
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from mockserver.domain.errors import InvalidField, NotFound
+
+log = logging.getLogger("llamacloud_mock")
+
+
+class RequestValidationError(Exception):
+    """A request that does not fit the spec; ``errors`` are FastAPI error items."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def error_item(loc: tuple | list, msg: str, type_: str, **extra: Any) -> dict[str, Any]:
+    return {"type": type_, "loc": list(loc), "msg": msg, **extra}
+
+
+def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=status, body=orjson.dumps(body), content_type="application/json", headers=headers or {}
+    )
+
+
+def _detail(status: int, detail: Any, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    return json_response({"detail": detail}, status, headers)
+
+
+def pydantic_errors(exc: pydantic.ValidationError, prefix: tuple = ("body",)) -> list[dict[str, Any]]:
+    """FastAPI's rendering of a pydantic error (its ``input`` kept, its ``ctx`` and ``url`` dropped)."""
+    return [
+        error_item((*prefix, *e["loc"]), e["msg"], e["type"], input=e.get("input"))
+        for e in exc.errors(include_url=False, include_context=False)
+    ]
+
+
+def on_request_validation(_request: ConnexionRequest, exc: RequestValidationError) -> ConnexionResponse:
+    return _detail(422, exc.errors)
+
+
+def on_pydantic_validation(_request: ConnexionRequest, exc: pydantic.ValidationError) -> ConnexionResponse:
+    return _detail(422, pydantic_errors(exc))
+
+
+def on_invalid_field(_request: ConnexionRequest, exc: InvalidField) -> ConnexionResponse:
+    return _detail(422, [error_item(exc.loc, exc.msg, exc.type)])
+
+
+def on_not_found(_request: ConnexionRequest, exc: NotFound) -> ConnexionResponse:
+    return _detail(404, str(exc))
+
+
+def on_problem(_request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
+    """connexion's own errors (authentication, unsupported media type...) in FastAPI's shape."""
+    return _detail(exc.status, exc.detail or exc.title, dict(exc.headers or {}))
+
+
+def on_http_exception(_request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
+    """Routing errors: unknown path (404) and unknown method (405), as FastAPI words them."""
+    detail = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, exc.detail)
+    return _detail(exc.status_code, detail, dict(exc.headers or {}))
+
+
+def on_unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    log.exception("unexpected error while answering a request")
+    return _detail(
+        500,
+        f"llamacloud-mock failed unexpectedly ({type(exc).__name__}: {exc}). This is a bug in the fake: "
+        "please report it with the request that caused it. No data was changed by this request.",
+    )
+
+
+ERROR_HANDLERS: list[tuple[Any, Any]] = [
+    (RequestValidationError, on_request_validation),
+    (pydantic.ValidationError, on_pydantic_validation),
+    (InvalidField, on_invalid_field),
+    (NotFound, on_not_found),
+    (ProblemException, on_problem),
+    (HTTPException, on_http_exception),
+    (Exception, on_unexpected),
+]
