@@ -9,9 +9,10 @@ SERVE_ARGS ?=
 PIP_QUIET  := --quiet --disable-pip-version-check
 
 # The two official Python SDK generations pin incompatible llama-cloud versions: one venv each.
+# (The recipes quote each pin: unquoted, the shell reads "pytest>=8" as a redirection to a file "=8".)
 SDK_V2_VENV  := .venvs/sdk-v2
 SDK_V01_VENV := .venvs/sdk-v01
-SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 httpx
+SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
 .PHONY: help install serve test test-unit test-sdk generate check-generated bench clean
@@ -33,14 +34,15 @@ install: $(BIN)/.installed
 serve: install
 	$(BIN)/llamacloud-mock serve --host $(HOST) --port $(PORT) $(if $(DB),--db $(DB)) $(SERVE_ARGS)
 
-$(SDK_V2_VENV)/.installed:
+# Rebuilt when the Makefile (the pins) changes; pip install is a no-op for what is already there.
+$(SDK_V2_VENV)/.installed: Makefile
 	$(PYTHON) -m venv $(SDK_V2_VENV)
-	$(SDK_V2_VENV)/bin/pip install $(PIP_QUIET) $(SDK_V2_PINS)
+	$(SDK_V2_VENV)/bin/pip install $(PIP_QUIET) $(patsubst %,'%',$(SDK_V2_PINS))
 	@touch $@
 
-$(SDK_V01_VENV)/.installed:
+$(SDK_V01_VENV)/.installed: Makefile
 	$(PYTHON) -m venv $(SDK_V01_VENV)
-	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) $(SDK_V01_PINS)
+	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) $(patsubst %,'%',$(SDK_V01_PINS))
 	@touch $@
 
 test: test-unit test-sdk

@@ -22,6 +22,7 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
+from starlette.datastructures import Headers
 from starlette.responses import Response
 
 from mockserver.errors import RequestValidationError, error_item
@@ -70,6 +71,11 @@ class JsonBodyParser(JSONRequestBodyValidator):
             raise RequestValidationError(
                 [error_item(("body", e.pos), "JSON decode error", "json_invalid", input={}, ctx={"error": e.msg})]
             ) from None
+
+    async def wrap_receive(self, receive, *, scope):
+        if self._required and not int(Headers(scope=scope).get("content-length", 0)):
+            raise RequestValidationError([error_item(("body",), "Field required", "missing", input=None)])
+        return await super().wrap_receive(receive, scope=scope)
 
     def _validate(self, body: Any) -> Any:
         if body is None and self._required:

@@ -6,6 +6,7 @@ returns them. An in-memory index by scope keeps a search from scanning other col
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -37,9 +38,10 @@ class AgentDataStore:
         self.ids = ids
         self.default_project_id = default_project_id
         self._records = self.table.documents()
-        self._by_scope: dict[Scope, dict[str, None]] = {}  # insertion-ordered id sets
+        # records by id within each scope, in insertion order: the same dicts as the table's
+        self._by_scope: dict[Scope, dict[str, dict]] = {}
         for record_id, record in self._records.items():
-            self._by_scope.setdefault(_scope(record), {})[record_id] = None
+            self._by_scope.setdefault(_scope(record), {})[record_id] = record
 
     # ------------------------------------------------------------------ CRUD
     def create(self, data: dict, deployment_name: str, collection: str | None, project_id: str | None) -> dict:
@@ -54,8 +56,9 @@ class AgentDataStore:
             "updated_at": now,
         }
         self.table.insert(Document(record, doc_id=record["id"]))
-        self._by_scope.setdefault(_scope(record), {})[record["id"]] = None
-        return self._records[record["id"]]
+        stored = self._records[record["id"]]
+        self._by_scope.setdefault(_scope(stored), {})[stored["id"]] = stored
+        return stored
 
     def get(self, item_id: str, project_id: str | None) -> dict:
         """The record; a project named by the request must be the record's (else it is invisible)."""
@@ -76,14 +79,13 @@ class AgentDataStore:
         self._by_scope[_scope(record)].pop(item_id, None)
 
     # ------------------------------------------------------------------ queries
-    def _matching(self, scope: Scope, filter_: Mapping | None) -> list[dict]:
-        predicate = query.compile_filter(filter_)  # raises InvalidField before anything is read
-        records = self._records
-        ids = self._by_scope.get(scope, {})
-        return query.select((records[i] for i in ids), predicate)
-
     def scope(self, deployment_name: str, collection: str | None, project_id: str | None) -> Scope:
         return (project_id or self.default_project_id, deployment_name, collection or DEFAULT_COLLECTION)
+
+    def _matching(self, scope: Scope, filter_: Mapping | None) -> list[dict]:
+        conditions = query.compile_filter(filter_)  # raises InvalidField before anything is read
+        in_scope = list(self._by_scope.get(scope, {}).values())
+        return query.apply_filter(in_scope, conditions)
 
     def search(
         self,
@@ -96,12 +98,12 @@ class AgentDataStore:
         include_total: bool | None = None,
     ) -> dict[str, Any]:
         terms = query.parse_order_by(
-            order_by, default="created_at desc", resolve=query.record_field, hint=query.RECORD_SORT_HINT
+            order_by, default="created_at desc", resolve=query.record_sort_field, hint=query.RECORD_SORT_HINT
         )
         page = query.page_request(offset, page_size, page_token)
         matched = self._matching(scope, filter_)
-        query.sort_records(matched, terms, id_of=_record_id)
-        return query.paginate(matched, page, include_total)
+        ordered = query.sort_items(matched, terms, query.column, query.column(matched, "id"))
+        return query.paginate(ordered, page, include_total)
 
     def aggregate(
         self,
@@ -124,26 +126,25 @@ class AgentDataStore:
         paths = list(group_by or [])
         default_order = ", ".join(f"data.{p}" for p in paths) or "count"
         terms = query.parse_order_by(
-            order_by, default=default_order, resolve=lambda f: _group_field(f, paths), hint=GROUP_SORT_HINT
+            order_by, default=default_order, resolve=lambda f: _group_sort_field(f, paths), hint=GROUP_SORT_HINT
         )
         page = query.page_request(offset, page_size, page_token)
-        getters = [query.path_getter(p) for p in paths]
+        matched = self._matching(scope, filter_)
+        # earliest first, so that each group's first occurrence is its earliest record
+        created, ids = query.column(matched, "created_at"), query.column(matched, "id")
+        if any(a > b for a, b in zip(created, created[1:])):
+            matched = [row[-1] for row in sorted(zip(created, ids, matched))]
+        values = [[None if v is query.MISSING else v for v in query.column(matched, "data." + p)] for p in paths]
+        tokens = list(zip(*(_hashable_column(col) for col in values))) if paths else [()] * len(matched)
 
-        groups: dict[bytes, dict[str, Any]] = {}
-        for record in self._matching(scope, filter_):
-            values = [g(record["data"]) for g in getters]
-            values = [None if v is query.MISSING else v for v in values]
-            key = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
-            group = groups.get(key)
-            if group is None:
-                groups[key] = {"id": key, "group_key": dict(zip(paths, values)), "count": 1, "first": record}
-                continue
-            group["count"] += 1
-            earliest = group["first"]
-            if (record["created_at"], record["id"]) < (earliest["created_at"], earliest["id"]):
-                group["first"] = record
-
-        ordered = query.sort_records(list(groups.values()), terms, id_of=_record_id)
+        counts = Counter(tokens)
+        first_index = dict(zip(reversed(tokens), range(len(tokens) - 1, -1, -1)))  # earliest wins
+        groups = [
+            {"index": i, "group_key": {p: col[i] for p, col in zip(paths, values)}, "count": counts[token],
+             "first_item": matched[i]["data"]}
+            for token, i in sorted(first_index.items(), key=lambda item: item[1])
+        ]
+        ordered = query.sort_items(groups, terms, _group_column, [g["index"] for g in groups])
         body = query.paginate(ordered, page, include_total)
         body["items"] = [_group_body(g, count, first) for g in body["items"]]
         return body
@@ -158,17 +159,26 @@ class AgentDataStore:
         return len(doomed)
 
 
-def _record_id(record: Mapping[str, Any]) -> Any:
-    return record["id"]
+def _hashable_column(values: list[Any]) -> list[Any]:
+    """Group tokens: the values themselves when that is safe, else their canonical JSON
+    (lists and objects are unhashable, and True == 1 would merge two groups)."""
+    kinds = set(map(type, values))
+    if kinds <= {str, int, float, type(None)} or kinds <= {str, bool, type(None)}:
+        return values
+    return [orjson.dumps(v, option=orjson.OPT_SORT_KEYS) for v in values]
 
 
-def _group_field(field: str, paths: list[str]):
-    if field == "count":
-        return lambda group: group["count"]
-    if field.startswith("data.") and field[5:] in paths:
-        path = field[5:]
-        return lambda group: group["group_key"][path]
+def _group_sort_field(field: str, paths: list[str]) -> str | None:
+    if field == "count" or (field.startswith("data.") and field[5:] in paths):
+        return field
     return None
+
+
+def _group_column(groups: list[dict[str, Any]], field: str) -> list[Any]:
+    if field == "count":
+        return [g["count"] for g in groups]
+    path = field[5:]
+    return [g["group_key"][path] for g in groups]
 
 
 def _group_body(group: dict[str, Any], count: bool | None, first: bool | None) -> dict[str, Any]:
@@ -176,5 +186,5 @@ def _group_body(group: dict[str, Any], count: bool | None, first: bool | None) -
     if count:
         body["count"] = group["count"]
     if first:
-        body["first_item"] = group["first"]["data"]
+        body["first_item"] = group["first_item"]
     return body

@@ -11,19 +11,23 @@ and 002, wire-format.md section 1, and our decisions where they are silent):
 * ``includes``/``excludes``: the field's value is (not) one of the listed values; when the field
   holds an array, any (no) element is one of them. ``includes: []`` matches nothing;
 * sort terms are ``created_at``, ``updated_at``, ``id`` or ``data.<path>``, each ``asc`` or
-  ``desc``; values of different JSON types order as number < string < boolean < array < object,
-  missing values come last in either direction, and ties are broken by id.
+  ``desc``; values of different JSON types order as number < string < boolean < array < object
+  < null, missing values come last in either direction, and ties are broken by id.
+
+Speed: 100,000 records must be searched in well under 100 ms in pure Python, so filters and sort
+keys are evaluated a column at a time (one list comprehension per operator, no function call per
+record) and sorting compares plain tuples in C.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from itertools import compress
 from typing import Any
 
 import orjson
@@ -34,10 +38,14 @@ from mockserver.domain.errors import InvalidField
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 TIMESTAMP_FIELDS = ("created_at", "updated_at")
+TOP_LEVEL_SORT_FIELDS = ("created_at", "updated_at", "id")
 MISSING = object()
 
 Record = Mapping[str, Any]
-Predicate = Callable[[Record], bool]
+NUMBER_TYPES = frozenset((int, float))
+STRING_TYPES = frozenset((str,))
+BOOLEAN_TYPES = frozenset((bool,))
+INSTANT_TYPES = frozenset((datetime,))
 
 
 # --------------------------------------------------------------------------- values
@@ -67,17 +75,15 @@ def _type_rank(value: Any) -> int:
     return 6  # null
 
 
+def _same_type_as(operand: Any) -> frozenset:
+    if isinstance(operand, bool):
+        return BOOLEAN_TYPES
+    return NUMBER_TYPES if isinstance(operand, (int, float)) else STRING_TYPES
+
+
 def path_getter(path: str) -> Callable[[Any], Any]:
     """A function reading a dot path from a JSON value; MISSING when any step is absent."""
     parts = path.split(".")
-
-    if len(parts) == 1:
-        key = parts[0]
-
-        def get_one(value: Any) -> Any:
-            return value.get(key, MISSING) if type(value) is dict else MISSING
-
-        return get_one
 
     def get_path(value: Any) -> Any:
         for part in parts:
@@ -94,72 +100,46 @@ def path_getter(path: str) -> Callable[[Any], Any]:
     return get_path
 
 
+def column(records: Sequence[Record], field: str) -> list[Any]:
+    """The values of one field across records: ``id``, ``created_at``, ``updated_at`` or ``data.<path>``."""
+    if not field.startswith("data."):
+        return [r[field] for r in records]
+    path = field[5:]
+    if "." not in path:
+        return [r["data"].get(path, MISSING) for r in records]
+    get = path_getter(path)
+    return [get(r["data"]) for r in records]
+
+
 # --------------------------------------------------------------------------- filters
-_ORDERINGS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "includes", "excludes")
 
 
-def _comparison(op: str, operand: Any) -> Callable[[Any], bool]:
-    """A test of one field value against one operand; never raises."""
-    rank = _type_rank(operand)
-    instant = parse_instant(operand) if rank == 2 else None
-    if instant is not None:  # an ISO date-time: compare instants when the field holds one too
-
-        def key(value: Any) -> Any:
-            return parse_instant(value) if type(value) is str else None
-
-        operand_key = instant
-    else:
-
-        def key(value: Any) -> Any:
-            return value if _type_rank(value) == rank else None
-
-        operand_key = operand
-
-    if op in ("eq", "ne"):
-        want = op == "eq"
-
-        def test_equality(value: Any) -> bool:
-            k = key(value)
-            return k is not None and (k == operand_key) is want
-
-        return test_equality
-
-    compare = _ORDERINGS[op]
-
-    def test_order(value: Any) -> bool:
-        k = key(value)
-        return k is not None and compare(k, operand_key)
-
-    return test_order
+@dataclass(frozen=True)
+class Condition:
+    field: str  # "created_at", "updated_at", or a path inside data
+    op: str
+    operand: Any
 
 
-def _hashable(value: Any) -> Any:
-    """Equality key that keeps JSON types apart (True is not 1) and treats 1 and 1.0 alike."""
-    rank = _type_rank(value)
-    if rank in (1, 2, 3):
-        return (rank, value)
-    return (rank, orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+def compile_filter(filter_: Mapping[str, Mapping[str, Any]] | None) -> list[Condition]:
+    """Check a filter (already valid against the spec's Filter schema) and list its conditions.
 
-
-def _membership(op: str, operands: Sequence[Any]) -> Callable[[Any], bool]:
-    wanted = frozenset(_hashable(v) for v in operands)
-    include = op == "includes"
-
-    def test_membership(value: Any) -> bool:
-        if value is MISSING or value is None:
-            return False
-        if type(value) is list:
-            hit = any(_hashable(v) in wanted for v in value)
-        else:
-            hit = _hashable(value) in wanted
-        return hit is include
-
-    return test_membership
+    Raises InvalidField for what the schema cannot say (timestamps need ISO 8601 operands).
+    """
+    conditions = []
+    for field, operations in (filter_ or {}).items():
+        for op, operand in operations.items():
+            if operand is None:
+                continue  # an explicit null operand sets no constraint (the 0.1.x SDK sends them)
+            if field in TIMESTAMP_FIELDS:
+                operand = _canonical_instants(field, op, operand)
+            conditions.append(Condition(field, op, operand))
+    return conditions
 
 
 def _canonical_instants(field: str, op: str, operand: Any) -> Any:
-    """The canonical timestamp string(s) for a created_at/updated_at operand, or InvalidField."""
+    """Stored timestamps are canonical strings, so canonical operands compare as plain strings."""
     values = operand if isinstance(operand, list) else [operand]
     canonical = []
     for value in values:
@@ -175,97 +155,101 @@ def _canonical_instants(field: str, op: str, operand: Any) -> Any:
     return canonical if isinstance(operand, list) else canonical[0]
 
 
-def _string_comparison(op: str, operand: str) -> Callable[[Any], bool]:
+def apply_filter(records: list[Record], conditions: Sequence[Condition]) -> list[Record]:
+    """The records meeting every condition, in their original order."""
+    for field in dict.fromkeys(c.field for c in conditions):
+        values = column(records, field if field in TIMESTAMP_FIELDS else "data." + field)
+        for condition in conditions:
+            if condition.field != field:
+                continue
+            # stored timestamps and their (canonicalised) operands compare as plain strings
+            as_instants = field not in TIMESTAMP_FIELDS
+            mask = _test_column(condition.op, values, condition.operand, as_instants)
+            records = list(compress(records, mask))
+            values = list(compress(values, mask))
+    return records
+
+
+def _test_column(op: str, values: list[Any], operand: Any, as_instants: bool = True) -> list[bool]:
+    if op == "includes":
+        return _membership(values, operand)
+    if op == "excludes":
+        hits = _membership(values, operand)
+        return [not hit and v is not MISSING and v is not None for v, hit in zip(values, hits)]
+    types = _same_type_as(operand)
+    instant = parse_instant(operand) if as_instants and types is STRING_TYPES else None
+    if instant is not None:  # two ISO 8601 date-times compare as instants
+        values = [parse_instant(v) if type(v) is str else None for v in values]
+        operand, types = instant, INSTANT_TYPES
     if op == "eq":
-        return lambda value: value == operand
+        return [type(v) in types and v == operand for v in values]
     if op == "ne":
-        return lambda value: type(value) is str and value != operand
-    compare = _ORDERINGS[op]
-    return lambda value: type(value) is str and compare(value, operand)
+        return [type(v) in types and v != operand for v in values]
+    if op == "gt":
+        return [type(v) in types and v > operand for v in values]
+    if op == "gte":
+        return [type(v) in types and v >= operand for v in values]
+    if op == "lt":
+        return [type(v) in types and v < operand for v in values]
+    if op == "lte":
+        return [type(v) in types and v <= operand for v in values]
+    raise ValueError(f"unknown filter operator {op!r}")  # the spec's schema rejects these first
 
 
-def compile_filter(filter_: Mapping[str, Mapping[str, Any]] | None) -> Predicate | None:
-    """One predicate over stored records for the whole filter (None: everything matches).
+def _membership(values: list[Any], operands: Sequence[Any]) -> list[bool]:
+    """Per value: is it (or, for an array, any of its elements) one of the operands?"""
+    strings = {v for v in operands if type(v) is str}
+    numbers = {v for v in operands if type(v) in NUMBER_TYPES}
+    booleans = {v for v in operands if type(v) is bool}
 
-    ``filter_`` has been validated against the spec's Filter schema (known operators only).
-    """
-    if not filter_:
-        return None
-    tests: list[tuple[Callable[[Record], Any], Callable[[Any], bool]]] = []
-    for field, operations in filter_.items():
-        if field in TIMESTAMP_FIELDS:
-            get_value = operator.itemgetter(field)
-        else:
-            in_data = path_getter(field)
+    def hit(v: Any) -> bool:
+        kind = type(v)
+        if kind is str:
+            return v in strings
+        if kind is int or kind is float:
+            return v in numbers
+        if kind is bool:
+            return v in booleans
+        if kind is list:
+            return any(hit(item) for item in v if type(item) is not list)
+        return False
 
-            def get_value(record: Record, in_data=in_data) -> Any:
-                return in_data(record["data"])
-
-        for op, operand in operations.items():
-            if operand is None:
-                continue  # an explicit null operand sets no constraint (the 0.1.x SDK sends them)
-            if field in TIMESTAMP_FIELDS:
-                operand = _canonical_instants(field, op, operand)
-                # stored timestamps are canonical strings: plain string order is instant order
-                test = _membership(op, operand) if op in ("includes", "excludes") else _string_comparison(op, operand)
-            elif op in ("includes", "excludes"):
-                test = _membership(op, operand)
-            else:
-                test = _comparison(op, operand)
-            tests.append((get_value, test))
-
-    if not tests:
-        return None
-    if len(tests) == 1:
-        (get_value, test), = tests
-        return lambda record: test(get_value(record))
-
-    def matches(record: Record) -> bool:
-        for get_value, test in tests:
-            if not test(get_value(record)):
-                return False
-        return True
-
-    return matches
+    return [hit(v) for v in values]
 
 
 # --------------------------------------------------------------------------- sorting
 @dataclass(frozen=True)
 class SortTerm:
-    field: str  # as written: "created_at" or "data.name"
+    field: str  # a column name understood by the caller's ``column`` function
     descending: bool
-    get: Callable[[Record], Any]
 
 
 def parse_order_by(
     order_by: str | None,
     *,
     default: str,
-    resolve: Callable[[str], Callable[[Record], Any] | None],
-    loc: tuple = ("body", "order_by"),
+    resolve: Callable[[str], str | None],
     hint: str,
+    loc: tuple = ("body", "order_by"),
 ) -> list[SortTerm]:
-    """Parse ``"data.name desc, created_at"``; ``resolve`` maps a field to a getter or None."""
+    """Parse ``"data.name desc, created_at"``; ``resolve`` maps a written field to a column or None."""
     text = order_by if order_by and order_by.strip() else default
     terms = []
     for raw in text.split(","):
         words = raw.split()
         if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-            raise InvalidField(loc, f"cannot read sort term {raw.strip()!r}: write '<field> [asc|desc]', {hint}", "value_error")
-        getter = resolve(words[0])
-        if getter is None:
-            raise InvalidField(loc, f"cannot sort by {words[0]!r}: {hint}", "value_error")
-        terms.append(SortTerm(words[0], len(words) == 2 and words[1].lower() == "desc", getter))
+            raise InvalidField(loc, f"cannot read sort term {raw.strip()!r}: write '<field> [asc|desc]'; {hint}")
+        field = resolve(words[0])
+        if field is None:
+            raise InvalidField(loc, f"cannot sort by {words[0]!r}: {hint}")
+        terms.append(SortTerm(field, len(words) == 2 and words[1].lower() == "desc"))
     return terms
 
 
-def record_field(field: str) -> Callable[[Record], Any] | None:
-    """Getter for a sort field of a stored record, or None when the field is not sortable."""
-    if field in ("created_at", "updated_at", "id"):
-        return operator.itemgetter(field)
-    if field.startswith("data.") and len(field) > 5:
-        in_data = path_getter(field[5:])
-        return lambda record: in_data(record["data"])
+def record_sort_field(field: str) -> str | None:
+    """The column of a sort field of stored records, or None when the field is not sortable."""
+    if field in TOP_LEVEL_SORT_FIELDS or (field.startswith("data.") and len(field) > 5):
+        return field
     return None
 
 
@@ -277,28 +261,40 @@ def _sort_key(value: Any, descending: bool) -> tuple:
         return (-1 if descending else 9, 0)  # missing values last in either direction
     rank = _type_rank(value)
     if rank >= 4:
-        return (rank, orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
-    return (rank, value if rank != 6 else 0)
+        return (rank, orjson.dumps(value, option=orjson.OPT_SORT_KEYS) if rank < 6 else b"")
+    return (rank, value)
 
 
-def sort_records(records: list[Record], terms: Sequence[SortTerm], id_of: Callable[[Record], str]) -> list[Record]:
-    """Sort by the terms, ties broken by id; one pass when all terms share a direction."""
-    if all(t.descending == terms[0].descending for t in terms):
-        descending = terms[0].descending
-        getters = [t.get for t in terms]
-        if len(getters) == 1:
-            get = getters[0]
-            records.sort(key=lambda r: (_sort_key(get(r), descending), id_of(r)), reverse=descending)
-        else:
-            records.sort(
-                key=lambda r: (tuple(_sort_key(g(r), descending) for g in getters), id_of(r)),
-                reverse=descending,
-            )
-        return records
-    records.sort(key=id_of)  # least significant first; list.sort is stable, also with reverse=True
-    for term in reversed(terms):
-        records.sort(key=lambda r, t=term: _sort_key(t.get(r), t.descending), reverse=term.descending)
-    return records
+def _sort_column(values: list[Any], descending: bool) -> list[Any]:
+    """Values as sort keys: themselves when all are strings or all numbers, else ranked tuples."""
+    kinds = set(map(type, values))
+    if kinds <= STRING_TYPES or kinds <= NUMBER_TYPES:
+        return values
+    return [_sort_key(v, descending) for v in values]
+
+
+def sort_items(
+    items: list, terms: Sequence[SortTerm], get_column: Callable[[list, str], list[Any]], ids: list[Any]
+) -> list:
+    """Items sorted by the terms, ties broken by id (``ids[i]`` is the id of ``items[i]``).
+
+    Sorts positions, one stable pass per term from the least significant, keyed by a column:
+    no tuple per item is built, which keeps the garbage collector out of large sorts.
+    """
+    if len(items) < 2:
+        return items
+    passes = []
+    for term in terms:
+        key = _sort_column(get_column(items, term.field), term.descending)
+        passes.append((key, term.descending))
+        if len(set(key)) == len(items):
+            break  # no ties left: later terms and the id tie-break cannot change the order
+    else:
+        passes.append((ids, False))
+    order = list(range(len(items)))
+    for key, descending in reversed(passes):
+        order.sort(key=key.__getitem__, reverse=descending)
+    return [items[i] for i in order]
 
 
 # --------------------------------------------------------------------------- pagination
@@ -311,9 +307,7 @@ class Page:
 def page_request(offset: int | None, page_size: int | None, page_token: str | None) -> Page:
     """Where the page starts and how long it is; a page_token wins over offset."""
     size = DEFAULT_PAGE_SIZE if page_size is None else min(page_size, MAX_PAGE_SIZE)
-    start = offset or 0
-    if page_token:
-        start = decode_page_token(page_token)
+    start = decode_page_token(page_token) if page_token else (offset or 0)
     return Page(start, size)
 
 
@@ -332,7 +326,6 @@ def decode_page_token(token: str) -> int:
     raise InvalidField(
         ("body", "page_token"),
         "page_token is not one this server issued: pass the next_page_token of the previous page unchanged",
-        "value_error",
     )
 
 
@@ -346,7 +339,3 @@ def paginate(items: list, page: Page, include_total: bool | None) -> dict[str, A
     if include_total:
         body["total_size"] = len(items)
     return body
-
-
-def select(records: Iterable[Record], predicate: Predicate | None) -> list[Record]:
-    return list(records) if predicate is None else [r for r in records if predicate(r)]
