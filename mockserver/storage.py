@@ -4,12 +4,13 @@ Stock TinyDB re-reads and rewrites the whole table on every insert. Here:
 
 * every table lives in memory and is updated in place (``InPlaceTable``), so a write costs
   O(size of the change), and the record id is TinyDB's own ``doc_id`` (a string);
-* with a path, the persisted state is TinyDB's ordinary JSON file (``{table: {doc_id: doc}}``,
-  readable by ``TinyDB(path)``) plus a write-ahead log beside it (``PATH.wal``): each write
+* with a path, the persisted state is TinyDB's ordinary JSON file (``{table: {doc_id: doc}}``;
+  stock TinyDB reads it with a table whose ``document_id_class`` is ``str``, as ids are strings)
+  plus a write-ahead log beside it (``PATH.wal``): each write
   appends one JSON line holding every document it changed, so a write is acknowledged only once
   it is in the operating system's hands and a ``kill -9`` loses nothing;
-* the JSON file is rewritten (temp file, fsync, rename: never torn) when the log has grown as
-  large as the data, and on a clean shutdown, so the cost stays amortised O(1) per write.
+* the JSON file is rewritten (temp file, fsync, rename: never torn) when the log holds as many
+  entries as the file holds documents, and on a clean shutdown: amortised O(1) per write.
 
 Replaying the log is idempotent (each line holds whole documents or deletions), so a crash at
 any point, even between the rename and the log truncation, recovers the last acknowledged state.
@@ -26,7 +27,7 @@ from pathlib import Path
 import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
 log = logging.getLogger("llamacloud_mock.storage")
 
@@ -112,6 +113,7 @@ class LogStorage(Storage):
         self._tables: Tables = {}
         self._wal = None
         self._wal_entries = 0
+        self._compacted_size = 0  # documents in the JSON file at the last compaction
         if self.path:
             self._load()
             self._wal = open(self.wal_path, "ab")  # noqa: SIM115 - kept open for appends
@@ -144,8 +146,8 @@ class LogStorage(Storage):
         self._wal.write(orjson.dumps([table, change]) + b"\n")
         self._wal.flush()  # in the OS's hands: survives a killed process
         self._wal_entries += 1
-        if self._wal_entries >= max(self.compact_min_entries, self._document_count()):
-            self.compact()
+        if self._wal_entries >= max(self.compact_min_entries, self._compacted_size):
+            self.compact()  # the log is as long as the file: rewriting it now is amortised O(1)
 
     # -- persistence
     def compact(self) -> None:
@@ -153,6 +155,7 @@ class LogStorage(Storage):
         if self.path is None:
             return
         self._atomic_write(orjson.dumps(self._tables))
+        self._compacted_size = self._document_count()
         if self._wal is not None:
             self._wal.truncate(0)
             self._wal.seek(0)
