@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -55,6 +56,10 @@ def serve(args: argparse.Namespace) -> int:
     except StateFileError as e:
         log.error("cannot start: %s", e)
         return 2
+    # The loaded state is long-lived: keep the garbage collector from rescanning it on every
+    # collection (large searches allocate enough to trigger full collections otherwise).
+    gc.collect()
+    gc.freeze()
     log.info("state: %s", f"persisted in {config.db_path} (with a write-ahead log beside it)" if config.db_path
              else "in memory (pass --db PATH to keep it across restarts)")
     if config.api_keys:
