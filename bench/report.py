@@ -1,0 +1,80 @@
+"""The figures: one table on stdout, the same rows (and the raw measurements) in JSON."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+PASS, FAIL, INFO, ERROR = "PASS", "FAIL", "info", "ERROR"
+
+
+@dataclass
+class Row:
+    target: str  # "1".."4": the acceptance criterion the row belongs to
+    label: str
+    figure: str  # as printed
+    goal: str = ""  # the target, as printed ("" for information only)
+    status: str = INFO
+    value: float | None = None  # the figure compared with the goal, in ``unit``
+    unit: str = ""
+
+
+def ms(value_ms: float) -> str:
+    if value_ms < 1:
+        return f"{value_ms * 1000:.0f} µs"
+    if value_ms < 100:
+        return f"{value_ms:.2f} ms"
+    return f"{value_ms:,.0f} ms"
+
+
+def ratio_figure(figures: dict) -> str:
+    """'a → b (r×)' from a {small, large, ratio} block of medians."""
+    return f"{ms(figures['small']['median_ms'])} → {ms(figures['large']['median_ms'])}  ({figures['ratio']:.2f}x)"
+
+
+def judged(ok: bool) -> str:
+    return PASS if ok else FAIL
+
+
+def render(rows: list[Row]) -> str:
+    headers = ("#", "measurement", "figure", "target", "result")
+    cells = [(r.target, r.label, r.figure, r.goal or "-", r.status) for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    rule = "  ".join("-" * w for w in widths)
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), rule]
+    previous = None
+    for cell in cells:
+        if previous is not None and cell[0] != previous:
+            lines.append("")
+        previous = cell[0]
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cell, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    return {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def write_json(path: Path, rows: list[Row], raw: dict, seconds: float, settings: dict) -> None:
+    document = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "duration_s": round(seconds, 1),
+        "machine": machine(),
+        "settings": settings,
+        "summary": {s: sum(r.status == s for r in rows) for s in (PASS, FAIL, ERROR)},
+        "rows": [asdict(r) for r in rows],
+        "raw": raw,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))

@@ -1,0 +1,87 @@
+"""Fixtures of the SDK suites: the official SDKs talk HTTP to a real fake server.
+
+The server runs as a subprocess of the project's own venv (``$LLAMACLOUD_MOCK_PYTHON``, set by
+``make test-sdk``; default ``.venv/bin/python``), one per session on a free port. Tests share it,
+so each test works in its own deployment (and, where projects matter, in fresh projects).
+The data both suites use is in sdk_data.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+API_KEY = "test-key"
+START_TIMEOUT = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(
+                f"the fake exited with status {server.returncode} on start ({' '.join(server.args)});"
+                f" its output:\n{log.read_text()}"
+            )
+        try:
+            httpx.get(f"{url}/api/v1/beta/agent-data/ping", headers={"Authorization": f"Bearer {API_KEY}"}, timeout=1)
+            return  # any HTTP answer will do
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail(f"the fake did not answer on {url} within {START_TIMEOUT:.0f}s; its output:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory) -> Iterator[str]:
+    """The URL of a fake started for this session (and stopped after it)."""
+    python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    command = [python, "-m", "mockserver", "serve", "--port", str(port), "--api-key", API_KEY]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def api_key() -> str:
+    return API_KEY
+
+
+@pytest.fixture
+def deployment_name(request) -> str:
+    """A deployment of this test alone: the shared server holds every test's data."""
+    slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40]
+    return f"{slug}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def project_ids() -> tuple[str, str]:
+    """Two fresh projects, A and B."""
+    return str(uuid.uuid4()), str(uuid.uuid4())
