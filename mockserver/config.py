@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mockserver.domain.files import DEFAULT_MAX_FILE_SIZE
+from mockserver.domain.jobs import DEFAULT_JOB_DURATION
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
 DEFAULT_PROJECT_ID = "00000000-0000-4000-8000-000000000001"
@@ -19,6 +22,9 @@ class Config:
     default_project_id: the project of requests that name none (no project_id, no Project-Id).
     validate_responses: check every response against the spec (on in tests; costs time).
     id_seed: make generated ids reproducible.
+    job_duration: seconds a job takes by default (half queued, half running), on the server's clock.
+    virtual_clock: the server's clock starts frozen at start-up and moves only when told.
+    max_file_size: the largest file accepted, in bytes (uploads and inline files; 413 beyond).
     """
 
     api_keys: tuple[str, ...] = ()
@@ -28,3 +34,11 @@ class Config:
     id_seed: int | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    job_duration: float = DEFAULT_JOB_DURATION
+    virtual_clock: bool = False
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+    @property
+    def files_path(self) -> Path | None:
+        """Where file bytes are kept with --db: the folder PATH.files beside the database."""
+        return self.db_path.with_name(self.db_path.name + ".files") if self.db_path else None

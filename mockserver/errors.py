@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import orjson
 import pydantic
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from mockserver.domain.errors import InvalidField, NotFound
+from mockserver import jsonio
+from mockserver.domain.errors import AccessDenied, Conflict, InvalidField, NotFound, PayloadTooLarge
 
 log = logging.getLogger("llamacloud_mock")
 
@@ -35,7 +35,7 @@ def error_item(loc: tuple | list, msg: str, type_: str, **extra: Any) -> dict[st
 
 def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> ConnexionResponse:
     return ConnexionResponse(
-        status_code=status, body=orjson.dumps(body), content_type="application/json", headers=headers or {}
+        status_code=status, body=jsonio.dumps(body), content_type="application/json", headers=headers or {}
     )
 
 
@@ -67,6 +67,19 @@ def on_not_found(_request: ConnexionRequest, exc: NotFound) -> ConnexionResponse
     return _detail(404, str(exc))
 
 
+def on_conflict(_request: ConnexionRequest, exc: Conflict) -> ConnexionResponse:
+    """409, with ``x-should-retry: false``: Stainless clients retry a bare 409 five times."""
+    return _detail(409, str(exc), {"x-should-retry": "false"})
+
+
+def on_too_large(_request: ConnexionRequest, exc: PayloadTooLarge) -> ConnexionResponse:
+    return _detail(413, str(exc))
+
+
+def on_access_denied(_request: ConnexionRequest, exc: AccessDenied) -> ConnexionResponse:
+    return _detail(403, str(exc))
+
+
 def on_problem(_request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
     """connexion's own errors (authentication, unsupported media type...) in FastAPI's shape."""
     return _detail(exc.status, exc.detail or exc.title, dict(exc.headers or {}))
@@ -92,6 +105,9 @@ ERROR_HANDLERS: list[tuple[Any, Any]] = [
     (pydantic.ValidationError, on_pydantic_validation),
     (InvalidField, on_invalid_field),
     (NotFound, on_not_found),
+    (Conflict, on_conflict),
+    (PayloadTooLarge, on_too_large),
+    (AccessDenied, on_access_denied),
     (ProblemException, on_problem),
     (HTTPException, on_http_exception),
     (Exception, on_unexpected),

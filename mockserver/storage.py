@@ -24,10 +24,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
-import orjson
+
 from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
+
+from mockserver import jsonio
 
 log = logging.getLogger("llamacloud_mock.storage")
 
@@ -143,7 +145,7 @@ class LogStorage(Storage):
         if self._wal is None or not touched:
             return
         change = {doc_id: docs.get(doc_id, _DELETED) for doc_id in touched}
-        self._wal.write(orjson.dumps([table, change]) + b"\n")
+        self._wal.write(jsonio.dumps([table, change]) + b"\n")
         self._wal.flush()  # in the OS's hands: survives a killed process
         self._wal_entries += 1
         if self._wal_entries >= max(self.compact_min_entries, self._compacted_size):
@@ -154,7 +156,7 @@ class LogStorage(Storage):
         """Write the whole state to the JSON file atomically, then empty the log."""
         if self.path is None:
             return
-        self._atomic_write(orjson.dumps(self._tables))
+        self._atomic_write(jsonio.dumps(self._tables))
         self._compacted_size = self._document_count()
         if self._wal is not None:
             self._wal.truncate(0)
@@ -180,8 +182,8 @@ class LogStorage(Storage):
     def _load(self) -> None:
         if self.path.exists() and self.path.stat().st_size > 0:
             try:
-                loaded = orjson.loads(self.path.read_bytes())
-            except orjson.JSONDecodeError as e:
+                loaded = jsonio.loads(self.path.read_bytes())
+            except ValueError as e:
                 raise StateFileError(
                     f"{self.path} is not a TinyDB JSON file ({e}). It was not written by "
                     "llamacloud-mock, which never leaves a torn file: move it away or pass another --db."
@@ -203,8 +205,8 @@ class LogStorage(Storage):
             if not line:
                 continue
             try:
-                table, change = orjson.loads(line)
-            except (orjson.JSONDecodeError, ValueError):
+                table, change = jsonio.loads(line)
+            except ValueError:
                 if number >= len(lines) - 1:  # a torn last append: the write was never acknowledged
                     log.warning("ignoring a torn last entry in %s", self.wal_path)
                     break

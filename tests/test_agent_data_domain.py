@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from mockserver.domain.errors import InvalidField, NotFound
 from mockserver.domain.ids import IdFactory
 from mockserver.storage import Database
 
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 class SteppingClock:
@@ -78,6 +78,10 @@ class TestFilters:
             ({"flag": {"eq": 1}}, []),  # true is not 1
             ({"missing": {"ne": "x"}}, []),
             ({"age": {"eq": None}}, ["ann", "bob", "cid", "dee", "eve", "fay"]),  # null operand: no constraint
+            ({"age": None, "name": {"eq": "bob"}}, ["bob"]),  # null operations: no constraint
+            ({"status": {"includes": [None, "inactive"]}}, ["bob"]),  # a null item matches nothing
+            ({"status": {"excludes": [None, "active"]}}, ["bob"]),
+            ({"created_at": {"includes": [None]}}, []),
         ],
     )
     def test_operator(self, store, people, filter_, expected):
@@ -116,7 +120,9 @@ class TestSorting:
         assert names(search(store, order_by="data.age desc")) == ["dee", "cid", "eve", "ann", "bob", "fay"]
 
     def test_several_terms_with_mixed_directions(self, store, people):
-        page = search(store, {"status": {"includes": ["active", "inactive"]}}, order_by="data.status desc, data.name desc")
+        page = search(
+            store, {"status": {"includes": ["active", "inactive"]}}, order_by="data.status desc, data.name desc"
+        )
         assert names(page) == ["bob", "fay", "dee", "cid", "ann"]
 
     def test_ties_are_broken_by_id(self, store):
@@ -192,12 +198,18 @@ class TestAggregate:
         assert self.aggregate(store, count=True, filter_={"status": {"eq": "nobody"}})["items"] == []
 
     def test_order_by_count_and_keys_with_pagination(self, store, people):
-        result = self.aggregate(store, group_by=["status"], count=True, order_by="count desc, data.status",
-                                page_size=2, include_total=True)
+        result = self.aggregate(
+            store, group_by=["status"], count=True, order_by="count desc, data.status", page_size=2, include_total=True
+        )
         assert [g["group_key"]["status"] for g in result["items"]] == ["active", "inactive"]
         assert result["total_size"] == 3
-        rest = self.aggregate(store, group_by=["status"], count=True, order_by="count desc, data.status",
-                              page_token=result["next_page_token"])
+        rest = self.aggregate(
+            store,
+            group_by=["status"],
+            count=True,
+            order_by="count desc, data.status",
+            page_token=result["next_page_token"],
+        )
         assert rest["items"] == [{"group_key": {"status": None}, "count": 1}]
 
     def test_several_paths_and_unhashable_values(self, store, people):
@@ -225,7 +237,9 @@ class TestAggregate:
         # an update does not change created_at: the first item stays the earliest-created
         store.update(people[0]["id"], {"name": "ann2", "status": "active"}, None)
         result = self.aggregate(store, group_by=["status"], first=True, filter_={"status": {"eq": "active"}})
-        assert result["items"] == [{"group_key": {"status": "active"}, "first_item": {"name": "ann2", "status": "active"}}]
+        assert result["items"] == [
+            {"group_key": {"status": "active"}, "first_item": {"name": "ann2", "status": "active"}}
+        ]
 
     def test_sorting_by_a_path_outside_group_by_is_rejected(self, store, people):
         with pytest.raises(InvalidField):
@@ -249,8 +263,11 @@ class TestLifecycle:
         record = store.create({"a": 1}, "dep", "c", "proj-a")
         assert store.get(record["id"], "proj-a")["data"] == {"a": 1}
         assert store.get(record["id"], None)["id"] == record["id"]  # no project named: found by id
-        for call in (lambda: store.get(record["id"], "proj-b"), lambda: store.delete(record["id"], "proj-b"),
-                     lambda: store.update(record["id"], {}, "proj-b")):
+        for call in (
+            lambda: store.get(record["id"], "proj-b"),
+            lambda: store.delete(record["id"], "proj-b"),
+            lambda: store.update(record["id"], {}, "proj-b"),
+        ):
             with pytest.raises(NotFound):
                 call()
         assert store.search(store.scope("dep", "c", "proj-b"))["items"] == []

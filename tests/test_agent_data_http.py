@@ -36,34 +36,75 @@ def test_explicit_nulls_are_accepted(client):
     """llama-cloud-services sends every unset optional field as null."""
     record = create(client, {"a": 1}, collection=None)
     assert record["collection"] == "default"
-    body = {"deployment_name": "dep", "collection": None, "filter": None, "include_total": False,
-            "offset": None, "order_by": None, "page_size": None}
+    body = {
+        "deployment_name": "dep",
+        "collection": None,
+        "filter": None,
+        "include_total": False,
+        "offset": None,
+        "order_by": None,
+        "page_size": None,
+    }
     page = client.post(f"{BASE}/:search", json=body)
     assert page.status_code == 200 and [i["id"] for i in page.json()["items"]] == [record["id"]]
-    aggregate = client.post(f"{BASE}/:aggregate", json={"deployment_name": "dep", "collection": None, "count": None,
-                                                         "filter": None, "first": None, "group_by": None,
-                                                         "offset": None, "order_by": None, "page_size": None})
+    aggregate = client.post(
+        f"{BASE}/:aggregate",
+        json={
+            "deployment_name": "dep",
+            "collection": None,
+            "count": None,
+            "filter": None,
+            "first": None,
+            "group_by": None,
+            "offset": None,
+            "order_by": None,
+            "page_size": None,
+        },
+    )
     assert aggregate.status_code == 200 and aggregate.json()["items"] == [{"group_key": {}}]
+
+
+def test_null_filter_fields_and_null_list_items_are_accepted(client):
+    """The 0.1.x SDK's filter type allows a null per field; the 2.x SDK's allows nulls in lists."""
+    record = create(client, {"tags": ["a"]})
+    body = {"deployment_name": "dep", "filter": {"name": None, "tags": {"includes": [None, "a"], "excludes": [None]}}}
+    page = client.post(f"{BASE}/:search", json=body)
+    assert page.status_code == 200, page.text
+    assert [i["id"] for i in page.json()["items"]] == [record["id"]]
 
 
 def test_search_aggregate_delete_by_query(client):
     for name, age in [("ann", 30), ("bob", 17), ("cid", 65)]:
         create(client, {"name": name, "age": age}, collection="people")
-    page = client.post(f"{BASE}/:search", json={
-        "deployment_name": "dep", "collection": "people", "filter": {"age": {"gte": 18}},
-        "order_by": "data.age desc", "include_total": True,
-    }).json()
+    page = client.post(
+        f"{BASE}/:search",
+        json={
+            "deployment_name": "dep",
+            "collection": "people",
+            "filter": {"age": {"gte": 18}},
+            "order_by": "data.age desc",
+            "include_total": True,
+        },
+    ).json()
     assert [i["data"]["name"] for i in page["items"]] == ["cid", "ann"]
     assert page["total_size"] == 2 and page["next_page_token"] is None
 
-    groups = client.post(f"{BASE}/:aggregate", json={
-        "deployment_name": "dep", "collection": "people", "group_by": ["age"], "count": True,
-        "order_by": "data.age desc", "page_size": 2,
-    }).json()
+    groups = client.post(
+        f"{BASE}/:aggregate",
+        json={
+            "deployment_name": "dep",
+            "collection": "people",
+            "group_by": ["age"],
+            "count": True,
+            "order_by": "data.age desc",
+            "page_size": 2,
+        },
+    ).json()
     assert [g["group_key"]["age"] for g in groups["items"]] == [65, 30] and groups["next_page_token"]
 
-    deleted = client.post(f"{BASE}/:delete", json={"deployment_name": "dep", "collection": "people",
-                                                   "filter": {"age": {"lt": 18}}})
+    deleted = client.post(
+        f"{BASE}/:delete", json={"deployment_name": "dep", "collection": "people", "filter": {"age": {"lt": 18}}}
+    )
     assert deleted.status_code == 200 and deleted.json() == {"deleted_count": 1}
 
 
@@ -92,23 +133,47 @@ def test_project_scoping_by_query_and_header(client):
         (BASE, {"data": [], "deployment_name": "dep"}, ["body", "data"], "dict_type"),
         (BASE, {"data": {}, "deployment_name": ""}, ["body", "deployment_name"], "string_too_short"),
         (f"{BASE}/:search", {}, ["body", "deployment_name"], "missing"),
-        (f"{BASE}/:search", {"deployment_name": "d", "filter": {"a": {"like": 1}}}, ["body", "filter", "a", "like"],
-         "extra_forbidden"),
-        (f"{BASE}/:search", {"deployment_name": "d", "filter": {"a": {"eq": {"x": 1}}}},
-         ["body", "filter", "a", "eq", "int"], "int_type"),
-        (f"{BASE}/:search", {"deployment_name": "d", "filter": {"a": {"includes": "x"}}},
-         ["body", "filter", "a", "includes"], "list_type"),
+        (
+            f"{BASE}/:search",
+            {"deployment_name": "d", "filter": {"a": {"like": 1}}},
+            ["body", "filter", "a", "like"],
+            "extra_forbidden",
+        ),
+        (
+            f"{BASE}/:search",
+            {"deployment_name": "d", "filter": {"a": {"eq": {"x": 1}}}},
+            ["body", "filter", "a", "eq", "int"],
+            "int_type",
+        ),
+        (
+            f"{BASE}/:search",
+            {"deployment_name": "d", "filter": {"a": {"includes": "x"}}},
+            ["body", "filter", "a", "includes"],
+            "list_type",
+        ),
         (f"{BASE}/:search", {"deployment_name": "d", "offset": -1}, ["body", "offset"], "greater_than_equal"),
         (f"{BASE}/:search", {"deployment_name": "d", "page_size": 0}, ["body", "page_size"], "greater_than_equal"),
         (f"{BASE}/:search", {"deployment_name": "d", "order_by": "name"}, ["body", "order_by"], "value_error"),
         (f"{BASE}/:search", {"deployment_name": "d", "page_token": "zzz"}, ["body", "page_token"], "value_error"),
-        (f"{BASE}/:search", {"deployment_name": "d", "filter": {"created_at": {"gt": 5}}},
-         ["body", "filter", "created_at", "gt"], "datetime_parsing"),
+        (
+            f"{BASE}/:search",
+            {"deployment_name": "d", "filter": {"created_at": {"gt": 5}}},
+            ["body", "filter", "created_at", "gt"],
+            "datetime_parsing",
+        ),
         (f"{BASE}/:aggregate", {"deployment_name": "d", "group_by": "status"}, ["body", "group_by"], "list_type"),
-        (f"{BASE}/:aggregate", {"deployment_name": "d", "group_by": ["a"], "order_by": "data.b"},
-         ["body", "order_by"], "value_error"),
-        (f"{BASE}/:delete", {"deployment_name": "d", "filter": {"a": {"eq": 1, "near": 2}}},
-         ["body", "filter", "a", "near"], "extra_forbidden"),
+        (
+            f"{BASE}/:aggregate",
+            {"deployment_name": "d", "group_by": ["a"], "order_by": "data.b"},
+            ["body", "order_by"],
+            "value_error",
+        ),
+        (
+            f"{BASE}/:delete",
+            {"deployment_name": "d", "filter": {"a": {"eq": 1, "near": 2}}},
+            ["body", "filter", "a", "near"],
+            "extra_forbidden",
+        ),
     ],
 )
 def test_validation_errors_have_fastapi_shape(client, path, body, loc, type_):
@@ -129,8 +194,13 @@ def test_malformed_json_and_missing_body(client):
 
 def test_rejected_writes_change_nothing(client):
     create(client, {"a": 1}, collection="safe")
-    assert client.post(f"{BASE}/:delete", json={"deployment_name": "dep", "collection": "safe",
-                                                "filter": {"created_at": {"lt": "never"}}}).status_code == 422
+    assert (
+        client.post(
+            f"{BASE}/:delete",
+            json={"deployment_name": "dep", "collection": "safe", "filter": {"created_at": {"lt": "never"}}},
+        ).status_code
+        == 422
+    )
     assert client.post(BASE, json={"data": "x", "deployment_name": "dep", "collection": "safe"}).status_code == 422
     page = client.post(f"{BASE}/:search", json={"deployment_name": "dep", "collection": "safe", "include_total": True})
     assert page.json()["total_size"] == 1

@@ -18,8 +18,9 @@ def test_an_operation_without_a_handler_answers_501_with_directions():
         pass
 
     app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, middlewares=list(MIDDLEWARES))
-    app.add_api("agent_data.yaml", resolver=resolver_for(NoHandlers(), agent_data_operations),
-                validator_map=VALIDATOR_MAP)
+    app.add_api(
+        "agent_data.yaml", resolver=resolver_for(NoHandlers(), agent_data_operations), validator_map=VALIDATOR_MAP
+    )
     for exception, handler in ERROR_HANDLERS:
         app.add_error_handler(exception, handler)
     response = app.test_client().post("/api/v1/beta/agent-data/:search", json={"deployment_name": "d"})
@@ -32,8 +33,13 @@ def test_an_operation_without_a_handler_answers_501_with_directions():
 
 def test_every_operation_of_every_spec_has_a_stub_and_a_body_model_where_it_takes_a_body():
     assert set(agent_data_operations.OPERATIONS) == {
-        "create_agent_data", "get_agent_data", "update_agent_data", "delete_agent_data",
-        "search_agent_data", "aggregate_agent_data", "delete_agent_data_by_query",
+        "create_agent_data",
+        "get_agent_data",
+        "update_agent_data",
+        "delete_agent_data",
+        "search_agent_data",
+        "aggregate_agent_data",
+        "delete_agent_data_by_query",
     }
     for operation_id, operation in agent_data_operations.OPERATIONS.items():
         assert callable(getattr(agent_data_operations, operation_id))

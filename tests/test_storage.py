@@ -39,6 +39,7 @@ def test_state_survives_a_clean_restart_as_a_plain_tinydb_file(tmp_path):
     db.close()
     assert wal(path).read_bytes() == b""  # a clean shutdown leaves nothing to replay
     assert orjson.loads(path.read_bytes()) == {"t": {"b": {"n": 3}}}
+
     class StringIdTable(Table):
         document_id_class = str
 
@@ -143,7 +144,9 @@ def start_server(db: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--db", str(db), "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -165,8 +168,10 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path):
     headers = {"Authorization": "Bearer k"}
     try:
         with httpx.Client(base_url=url, headers=headers) as client:
-            ids = [client.post("/api/v1/beta/agent-data", json={"data": {"i": i}, "deployment_name": "d"}).json()["id"]
-                   for i in range(300)]
+            ids = [
+                client.post("/api/v1/beta/agent-data", json={"data": {"i": i}, "deployment_name": "d"}).json()["id"]
+                for i in range(300)
+            ]
             client.post("/api/v1/beta/agent-data/:delete", json={"deployment_name": "d", "filter": {"i": {"lt": 100}}})
     finally:
         process.send_signal(signal.SIGKILL)
@@ -175,8 +180,10 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path):
     process, url = start_server(db)
     try:
         with httpx.Client(base_url=url, headers=headers) as client:
-            page = client.post("/api/v1/beta/agent-data/:search", json={
-                "deployment_name": "d", "order_by": "data.i", "page_size": 1000, "include_total": True}).json()
+            page = client.post(
+                "/api/v1/beta/agent-data/:search",
+                json={"deployment_name": "d", "order_by": "data.i", "page_size": 1000, "include_total": True},
+            ).json()
     finally:
         process.terminate()
         process.wait(timeout=10)

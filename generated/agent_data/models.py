@@ -24,15 +24,9 @@ class AgentData(BaseModel):
 class AgentDataCreate(BaseModel):
     data: dict[str, Any]
     deployment_name: Annotated[
-        str,
-        Field(
-            description="The agent deployment; `_public` is the shared local store.",
-            min_length=1,
-        ),
+        str, Field(description="The agent deployment; `_public` is the shared local store.", min_length=1)
     ]
-    collection: Annotated[
-        str | None, Field(description='Defaults to "default".', min_length=1)
-    ] = None
+    collection: Annotated[str | None, Field(description='Defaults to "default".', min_length=1)] = None
 
 
 class AgentDataUpdate(BaseModel):
@@ -47,10 +41,7 @@ class AggregateAgentDataRequest(BaseModel):
     count: bool | None = None
     first: bool | None = None
     order_by: Annotated[
-        str | None,
-        Field(
-            description='Sort terms over group keys ("data.<group_by path>") or "count".'
-        ),
+        str | None, Field(description='Sort terms over group keys ("data.<group_by path>") or "count".')
     ] = None
     offset: Annotated[int | None, Field(ge=0)] = None
     page_size: Annotated[int | None, Field(ge=1)] = None
@@ -59,13 +50,10 @@ class AggregateAgentDataRequest(BaseModel):
 
 
 class AggregateGroup(BaseModel):
-    group_key: Annotated[
-        dict[str, Any], Field(description="Each group_by path mapped to its value.")
-    ]
+    group_key: Annotated[dict[str, Any], Field(description="Each group_by path mapped to its value.")]
     count: int | None = None
     first_item: Annotated[
-        dict[str, Any] | None,
-        Field(description="The `data` of the group's earliest record by created_at."),
+        dict[str, Any] | None, Field(description="The `data` of the group's earliest record by created_at.")
     ] = None
 
 
@@ -101,33 +89,31 @@ class FilterOperation(BaseModel):
     gte: FilterValue | None = None
     lt: FilterValue | None = None
     lte: FilterValue | None = None
-    includes: list[FilterScalar] | None = None
-    excludes: list[FilterScalar] | None = None
+    includes: list[FilterScalar | None] | None = None
+    excludes: list[FilterScalar | None] | None = None
 
 
-class Filter(RootModel[dict[str, FilterOperation]]):
+class Filter(RootModel[dict[str, FilterOperation | None]]):
     """
-    Maps a field to its operators. Keys are dot paths inside `data`, except the top-level `created_at` and `updated_at`.
+    Maps a field to its operators. Keys are dot paths inside `data`, except the top-level `created_at` and `updated_at`. A null in place of the operators sets no constraint (the 0.1.x SDK's types allow it).
     """
 
-    root: dict[str, FilterOperation]
+    root: dict[str, FilterOperation | None]
 
 
-class FilterScalar(RootModel[int | float | str | bool]):
+class FilterScalar(RootModel[int | float | str | bool | None]):
     root: Annotated[
-        int | float | str | bool,
+        int | float | str | bool | None,
         Field(
-            description="A number, a string (an ISO 8601 date-time string compares as an instant) or a boolean. Values only match values of the same JSON type."
+            description="A number, a string (an ISO 8601 date-time string compares as an instant) or a boolean. Values only match values of the same JSON type; a null item matches nothing (the 2.x SDK's types allow it)."
         ),
-    ]
+    ] = None
 
 
 class FilterValue(RootModel[int | float | str | bool | None]):
     root: Annotated[
         int | float | str | bool | None,
-        Field(
-            description="A FilterScalar, or null for no constraint (the 0.1.x SDK sends nulls)."
-        ),
+        Field(description="A FilterScalar, or null for no constraint (the 0.1.x SDK sends nulls)."),
     ] = None
 
 
@@ -141,12 +127,8 @@ class HTTPValidationError(BaseModel):
 
 class PaginatedResponseAgentData(BaseModel):
     items: list[AgentData]
-    next_page_token: Annotated[
-        str | None, Field(description="Null on the last page.")
-    ] = None
-    total_size: Annotated[
-        int | None, Field(description="Present when include_total was true.")
-    ] = None
+    next_page_token: Annotated[str | None, Field(description="Null on the last page.")] = None
+    total_size: Annotated[int | None, Field(description="Present when include_total was true.")] = None
 
 
 class PaginatedResponseAggregateGroup(BaseModel):
@@ -160,17 +142,11 @@ class SearchAgentDataRequest(BaseModel):
     collection: Annotated[str | None, Field(min_length=1)] = None
     filter: Filter | None = None
     order_by: Annotated[
-        str | None,
-        Field(
-            description='Comma-separated sort terms such as "data.name desc, created_at".'
-        ),
+        str | None, Field(description='Comma-separated sort terms such as "data.name desc, created_at".')
     ] = None
     offset: Annotated[int | None, Field(ge=0)] = None
     page_size: Annotated[
-        int | None,
-        Field(
-            description="Defaults to 50; values above 1000 are treated as 1000.", ge=1
-        ),
+        int | None, Field(description="Defaults to 50; values above 1000 are treated as 1000.", ge=1)
     ] = None
     page_token: str | None = None
     include_total: bool | None = None

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Callable
 
+import generated.admin.operations
 import generated.agent_data.operations
+import generated.extraction_v1.operations
+from mockserver.api.admin import AdminApi
 from mockserver.api.agent_data import AgentDataApi
+from mockserver.api.extraction_v1 import ExtractionV1Api
 from mockserver.state import FakeState
 
 
@@ -20,4 +24,10 @@ class ApiSpec:
 
 API_SPECS = [
     ApiSpec("agent_data.yaml", generated.agent_data.operations, lambda state: AgentDataApi(state.agent_data)),
+    ApiSpec(
+        "extraction_v1.yaml",
+        generated.extraction_v1.operations,
+        lambda state: ExtractionV1Api(state.extraction, state.files),
+    ),
+    ApiSpec("admin.yaml", generated.admin.operations, lambda state: AdminApi(state.clock)),
 ]

@@ -140,8 +140,12 @@ class AgentDataStore:
         counts = Counter(tokens)
         first_index = dict(zip(reversed(tokens), range(len(tokens) - 1, -1, -1)))  # earliest wins
         groups = [
-            {"index": i, "group_key": {p: col[i] for p, col in zip(paths, values)}, "count": counts[token],
-             "first_item": matched[i]["data"]}
+            {
+                "index": i,
+                "group_key": {p: col[i] for p, col in zip(paths, values)},
+                "count": counts[token],
+                "first_item": matched[i]["data"],
+            }
             for token, i in sorted(first_index.items(), key=lambda item: item[1])
         ]
         ordered = query.sort_items(groups, terms, _group_column, [g["index"] for g in groups])

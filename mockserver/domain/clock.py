@@ -1,24 +1,31 @@
-"""The server's clock: every timestamp the fake writes comes from here.
+"""The server's clock: every timestamp the fake writes, and every job's progress, comes from here.
 
 Timestamps are written as ISO 8601 UTC with microseconds and a ``Z`` (``2024-01-01T00:00:00.000000Z``),
 one fixed width, so that comparing two of them as strings compares them as instants.
+
+Two clocks: ``Clock`` is wall time (the default); ``VirtualClock`` (``--virtual-clock``) starts
+frozen at the wall time of start-up and moves only when told (``advance``, ``set``), or at wall
+speed between ``resume`` and ``freeze``. Jobs compute their status from this clock when read, so a
+frozen clock holds every job where it is, and advancing it is what makes them progress.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def format_instant(moment: datetime) -> str:
     """The canonical form of an instant (naive datetimes are taken as UTC)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Clock:
     """Wall time, never going backwards within the process so that timestamps stay ordered."""
+
+    virtual = False
 
     def __init__(self) -> None:
         self._last = 0.0
@@ -29,7 +36,57 @@ class Clock:
         return now
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self.time(), tz=timezone.utc)
+        return datetime.fromtimestamp(self.time(), tz=UTC)
 
     def now_iso(self) -> str:
         return format_instant(self.now())
+
+
+class VirtualClock(Clock):
+    """A clock owned by the server: frozen unless resumed, moved forward by ``advance``/``set``.
+
+    It never goes backwards: ``advance`` takes a non-negative number of seconds and ``set`` an
+    instant not before the current one (anything else raises ValueError).
+    """
+
+    virtual = True
+
+    def __init__(self, start: float | None = None, frozen: bool = True) -> None:
+        super().__init__()
+        self._base = time.time() if start is None else float(start)  # the virtual instant at _anchor
+        self._anchor = time.monotonic()
+        self._frozen = frozen
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def time(self) -> float:
+        if self._frozen:
+            return self._base
+        return self._base + (time.monotonic() - self._anchor)
+
+    def _rebase(self, instant: float) -> None:
+        self._base = instant
+        self._anchor = time.monotonic()
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError(f"the clock only moves forward: cannot advance by {seconds} seconds")
+        self._rebase(self.time() + seconds)
+        return self._base
+
+    def set(self, instant: float) -> float:
+        now = self.time()
+        if instant < now:
+            raise ValueError(f"the clock only moves forward: {instant} is before the current time {now}")
+        self._rebase(float(instant))
+        return self._base
+
+    def freeze(self) -> None:
+        self._rebase(self.time())
+        self._frozen = True
+
+    def resume(self) -> None:
+        self._rebase(self.time())
+        self._frozen = False

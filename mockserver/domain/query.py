@@ -25,7 +25,7 @@ import base64
 import binascii
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import compress
 from typing import Any
@@ -58,7 +58,7 @@ def parse_instant(text: str) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _type_rank(value: Any) -> int:
@@ -129,7 +129,7 @@ def compile_filter(filter_: Mapping[str, Mapping[str, Any]] | None) -> list[Cond
     """
     conditions = []
     for field, operations in (filter_ or {}).items():
-        for op, operand in operations.items():
+        for op, operand in (operations or {}).items():  # null operations: no constraint
             if operand is None:
                 continue  # an explicit null operand sets no constraint (the 0.1.x SDK sends them)
             if field in TIMESTAMP_FIELDS:
@@ -143,6 +143,9 @@ def _canonical_instants(field: str, op: str, operand: Any) -> Any:
     values = operand if isinstance(operand, list) else [operand]
     canonical = []
     for value in values:
+        if value is None and isinstance(operand, list):
+            canonical.append(None)  # a null list item matches nothing
+            continue
         instant = parse_instant(value) if isinstance(value, str) else None
         if instant is None:
             raise InvalidField(
@@ -155,8 +158,13 @@ def _canonical_instants(field: str, op: str, operand: Any) -> Any:
     return canonical if isinstance(operand, list) else canonical[0]
 
 
+# Conditions that usually keep few records run first, so that later ones scan fewer.
+_SELECTIVITY = {"eq": 0, "includes": 1, "gt": 2, "gte": 2, "lt": 2, "lte": 2, "ne": 3, "excludes": 3}
+
+
 def apply_filter(records: list[Record], conditions: Sequence[Condition]) -> list[Record]:
     """The records meeting every condition, in their original order."""
+    conditions = sorted(conditions, key=lambda c: _SELECTIVITY[c.op])
     for field in dict.fromkeys(c.field for c in conditions):
         values = column(records, field if field in TIMESTAMP_FIELDS else "data." + field)
         for condition in conditions:
