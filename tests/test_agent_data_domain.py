@@ -10,6 +10,7 @@ from mockserver.domain.agent_data import AgentDataStore
 from mockserver.domain.clock import format_instant
 from mockserver.domain.errors import InvalidField, NotFound
 from mockserver.domain.ids import IdFactory
+from mockserver.domain.query import Query
 from mockserver.storage import Database
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -49,7 +50,7 @@ def names(page):
 
 
 def search(store, filter_=None, order_by="data.name", **kwargs):
-    return store.search(store.scope("dep", "people", None), filter_, order_by, **kwargs)
+    return store.search(store.scope("dep", "people", None), Query(filter_, order_by, **kwargs))
 
 
 class TestFilters:
@@ -165,7 +166,7 @@ class TestPagination:
     def test_page_size_is_capped_at_1000(self, store):
         for i in range(1002):
             store.create({"i": i}, "dep", "big", None)
-        page = store.search(store.scope("dep", "big", None), page_size=5000)
+        page = store.search(store.scope("dep", "big", None), Query(page_size=5000))
         assert len(page["items"]) == 1000 and page["next_page_token"]
 
     def test_default_page_size_is_50(self, store):
@@ -180,8 +181,8 @@ class TestPagination:
 
 
 class TestAggregate:
-    def aggregate(self, store, **kwargs):
-        return store.aggregate(store.scope("dep", "people", None), **kwargs)
+    def aggregate(self, store, group_by=None, count=None, first=None, **kwargs):
+        return store.aggregate(store.scope("dep", "people", None), Query(**kwargs), group_by, count, first)
 
     def test_group_count_and_first(self, store, people):
         result = self.aggregate(store, group_by=["status"], count=True, first=True)
@@ -193,9 +194,9 @@ class TestAggregate:
         assert result["next_page_token"] is None
 
     def test_no_group_by_is_one_group(self, store, people):
-        result = self.aggregate(store, count=True, filter_={"status": {"eq": "active"}})
+        result = self.aggregate(store, count=True, filter={"status": {"eq": "active"}})
         assert result["items"] == [{"group_key": {}, "count": 4}]
-        assert self.aggregate(store, count=True, filter_={"status": {"eq": "nobody"}})["items"] == []
+        assert self.aggregate(store, count=True, filter={"status": {"eq": "nobody"}})["items"] == []
 
     def test_order_by_count_and_keys_with_pagination(self, store, people):
         result = self.aggregate(
@@ -236,7 +237,7 @@ class TestAggregate:
     def test_first_is_earliest_even_when_stored_out_of_order(self, store, people):
         # an update does not change created_at: the first item stays the earliest-created
         store.update(people[0]["id"], {"name": "ann2", "status": "active"}, None)
-        result = self.aggregate(store, group_by=["status"], first=True, filter_={"status": {"eq": "active"}})
+        result = self.aggregate(store, group_by=["status"], first=True, filter={"status": {"eq": "active"}})
         assert result["items"] == [
             {"group_key": {"status": "active"}, "first_item": {"name": "ann2", "status": "active"}}
         ]

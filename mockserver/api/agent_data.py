@@ -9,7 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from generated.agent_data import models
-from mockserver.domain.agent_data import AgentDataStore
+from mockserver.domain.agent_data import AgentDataStore, Scope
+from mockserver.domain.query import Query
+
+
+def _query(body: models.SearchAgentDataRequest | models.AggregateAgentDataRequest) -> Query:
+    return Query(
+        filter=_filter(body.filter),
+        order_by=body.order_by,
+        offset=body.offset,
+        page_size=body.page_size,
+        page_token=body.page_token,
+        include_total=body.include_total,
+    )
 
 
 def _filter(filter_: models.Filter | None) -> dict | None:
@@ -35,39 +47,22 @@ class AgentDataApi:
         self.store.delete(item_id, project_id)
         return {}
 
+    def _scope(self, body: Any, project_id: str | None) -> Scope:
+        return self.store.scope(body.deployment_name, body.collection, project_id)
+
     async def search_agent_data(
         self, body: models.SearchAgentDataRequest, project_id: str | None = None, **_: Any
     ) -> dict:
-        return self.store.search(
-            self.store.scope(body.deployment_name, body.collection, project_id),
-            filter_=_filter(body.filter),
-            order_by=body.order_by,
-            offset=body.offset,
-            page_size=body.page_size,
-            page_token=body.page_token,
-            include_total=body.include_total,
-        )
+        return self.store.search(self._scope(body, project_id), _query(body))
 
     async def aggregate_agent_data(
         self, body: models.AggregateAgentDataRequest, project_id: str | None = None, **_: Any
     ) -> dict:
-        return self.store.aggregate(
-            self.store.scope(body.deployment_name, body.collection, project_id),
-            filter_=_filter(body.filter),
-            group_by=[g.root for g in body.group_by or []],
-            count=body.count,
-            first=body.first,
-            order_by=body.order_by,
-            offset=body.offset,
-            page_size=body.page_size,
-            page_token=body.page_token,
-            include_total=body.include_total,
-        )
+        group_by = [g.root for g in body.group_by or []]
+        return self.store.aggregate(self._scope(body, project_id), _query(body), group_by, body.count, body.first)
 
     async def delete_agent_data_by_query(
         self, body: models.DeleteAgentDataByQueryRequest, project_id: str | None = None, **_: Any
     ) -> dict:
-        deleted = self.store.delete_by_query(
-            self.store.scope(body.deployment_name, body.collection, project_id), filter_=_filter(body.filter)
-        )
+        deleted = self.store.delete_by_query(self._scope(body, project_id), _filter(body.filter))
         return {"deleted_count": deleted}

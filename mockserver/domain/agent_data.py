@@ -17,11 +17,13 @@ from mockserver.domain import query
 from mockserver.domain.clock import Clock
 from mockserver.domain.errors import NotFound
 from mockserver.domain.ids import IdFactory
+from mockserver.domain.query import Query
 from mockserver.storage import Database
 
 DEFAULT_COLLECTION = "default"
 Scope = tuple[str, str, str]  # (project_id, deployment_name, collection)
 
+EVERYTHING = Query()  # no filter, default order, first page
 GROUP_SORT_HINT = "sort groups by count or by data.<path> for a path of group_by"
 
 
@@ -87,36 +89,22 @@ class AgentDataStore:
         in_scope = list(self._by_scope.get(scope, {}).values())
         return query.apply_filter(in_scope, conditions)
 
-    def search(
-        self,
-        scope: Scope,
-        filter_: Mapping | None = None,
-        order_by: str | None = None,
-        offset: int | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-        include_total: bool | None = None,
-    ) -> dict[str, Any]:
+    def search(self, scope: Scope, request: Query = EVERYTHING) -> dict[str, Any]:
         terms = query.parse_order_by(
-            order_by, default="created_at desc", resolve=query.record_sort_field, hint=query.RECORD_SORT_HINT
+            request.order_by, default="created_at desc", resolve=query.record_sort_field, hint=query.RECORD_SORT_HINT
         )
-        page = query.page_request(offset, page_size, page_token)
-        matched = self._matching(scope, filter_)
+        page = query.page_request(request.offset, request.page_size, request.page_token)
+        matched = self._matching(scope, request.filter)
         ordered = query.sort_items(matched, terms, query.column, query.column(matched, "id"))
-        return query.paginate(ordered, page, include_total)
+        return query.paginate(ordered, page, request.include_total)
 
     def aggregate(
         self,
         scope: Scope,
-        filter_: Mapping | None = None,
+        request: Query = EVERYTHING,
         group_by: Sequence[str] | None = None,
         count: bool | None = None,
         first: bool | None = None,
-        order_by: str | None = None,
-        offset: int | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-        include_total: bool | None = None,
     ) -> dict[str, Any]:
         """Groups of matching records keyed by the group_by paths' values (missing: null).
 
@@ -126,10 +114,10 @@ class AgentDataStore:
         paths = list(group_by or [])
         default_order = ", ".join(f"data.{p}" for p in paths) or "count"
         terms = query.parse_order_by(
-            order_by, default=default_order, resolve=lambda f: _group_sort_field(f, paths), hint=GROUP_SORT_HINT
+            request.order_by, default=default_order, resolve=lambda f: _group_sort_field(f, paths), hint=GROUP_SORT_HINT
         )
-        page = query.page_request(offset, page_size, page_token)
-        matched = self._matching(scope, filter_)
+        page = query.page_request(request.offset, request.page_size, request.page_token)
+        matched = self._matching(scope, request.filter)
         # earliest first, so that each group's first occurrence is its earliest record
         created, ids = query.column(matched, "created_at"), query.column(matched, "id")
         if any(a > b for a, b in zip(created, created[1:])):
@@ -149,7 +137,7 @@ class AgentDataStore:
             for token, i in sorted(first_index.items(), key=lambda item: item[1])
         ]
         ordered = query.sort_items(groups, terms, _group_column, [g["index"] for g in groups])
-        body = query.paginate(ordered, page, include_total)
+        body = query.paginate(ordered, page, request.include_total)
         body["items"] = [_group_body(g, count, first) for g in body["items"]]
         return body
 

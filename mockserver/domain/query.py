@@ -305,6 +305,19 @@ def sort_items(
     return [items[i] for i in order]
 
 
+# --------------------------------------------------------------------------- requests
+@dataclass(frozen=True)
+class Query:
+    """What a search, an aggregate or a delete-by-query asks for, beside its scope."""
+
+    filter: Mapping[str, Mapping[str, Any] | None] | None = None
+    order_by: str | None = None
+    offset: int | None = None
+    page_size: int | None = None
+    page_token: str | None = None
+    include_total: bool | None = None
+
+
 # --------------------------------------------------------------------------- pagination
 @dataclass(frozen=True)
 class Page:
