@@ -15,18 +15,20 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-sdk generate check-generated bench clean
+.PHONY: help install serve test test-unit test-sdk test-sdk-ts test-examples generate check-generated bench clean contract seed-diff
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
-	@echo "make test       the whole suite: unit, HTTP, persistence and both official Python SDKs"
+	@echo "make test       the whole suite: unit, HTTP, persistence, both official Python SDKs, the TypeScript SDK, examples/"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
 	@echo "make bench      benchmarks (figures in README.md)"
+	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
+	@echo "make seed-diff  regenerate contracts/reports/seed-vs-real.md (the seed spec vs the real wire format)"
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install $(PIP_QUIET) --upgrade pip
-	$(BIN)/pip install $(PIP_QUIET) -e '.[dev]'
+	$(BIN)/pip install $(PIP_QUIET) -e '.[dev,contract]'
 	@touch $@
 
 install: $(BIN)/.installed
@@ -45,15 +47,42 @@ $(SDK_V01_VENV)/.installed: Makefile
 	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) $(patsubst %,'%',$(SDK_V01_PINS))
 	@touch $@
 
-test: test-unit test-sdk
+# The project itself, editable, in each SDK venv: its pytest plugin and mockserver.testing. The SDK
+# pins are named again so that pip refuses rather than moves them.
+$(SDK_V2_VENV)/.project: pyproject.toml $(SDK_V2_VENV)/.installed
+	$(SDK_V2_VENV)/bin/pip install $(PIP_QUIET) -e . $(patsubst %,'%',$(SDK_V2_PINS))
+	@touch $@
+
+$(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
+	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) -e . $(patsubst %,'%',$(SDK_V01_PINS))
+	@touch $@
+
+test: test-unit test-sdk test-sdk-ts test-examples
 
 test-unit: install
 	$(BIN)/python -m pytest tests --ignore=tests/sdk -q
 
 # Each SDK runs in its own venv against a server started from .venv (tests/sdk/conftest.py).
-test-sdk: install $(SDK_V2_VENV)/.installed $(SDK_V01_VENV)/.installed
+test-sdk: install $(SDK_V2_VENV)/.project $(SDK_V01_VENV)/.project
 	LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) $(SDK_V2_VENV)/bin/python -m pytest tests/sdk/v2 -q -p no:cacheprovider
 	LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) $(SDK_V01_VENV)/bin/python -m pytest tests/sdk/v01 -q -p no:cacheprovider
+
+# The official TypeScript SDK (@llamaindex/llama-cloud, pinned in tests/sdk/ts/package.json and its
+# lock file), installed by npm, run by node's own test runner against a server started from .venv.
+TS_DIR := tests/sdk/ts
+$(TS_DIR)/node_modules/.installed: $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
+	cd $(TS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-sdk-ts: install $(TS_DIR)/node_modules/.installed
+	cd $(TS_DIR) && LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) node --test
+
+# examples/invoice-app: a downstream project whose tests use only the plugin and the official SDKs,
+# each SDK generation in its venv.
+EXAMPLE := examples/invoice-app
+test-examples: $(SDK_V2_VENV)/.project $(SDK_V01_VENV)/.project
+	cd $(EXAMPLE) && $(abspath $(SDK_V2_VENV))/bin/python -m pytest tests/v2 -q -p no:cacheprovider
+	cd $(EXAMPLE) && $(abspath $(SDK_V01_VENV))/bin/python -m pytest tests/v01 -q -p no:cacheprovider
 
 generate: install
 	$(BIN)/python -m mockserver.codegen
@@ -61,8 +90,20 @@ generate: install
 check-generated: install
 	$(BIN)/python -m mockserver.codegen --check
 
+# The contract harness (contracts/): every spec of every profile against its own fake on a free
+# port, all checks and phases, seeded and bounded (about 2 minutes). CONTRACT_ARGS adds options,
+# e.g. CONTRACT_ARGS="--spec seed --max-examples 50".
+CONTRACT_ARGS ?=
+contract: install
+	$(BIN)/llamacloud-mock contract --fake --report-dir reports/contract $(CONTRACT_ARGS)
+
+# The committed static diff of the published seed spec against our Extraction v1 spec
+# (tests/test_contract_diff.py fails when it is stale).
+seed-diff: install
+	$(BIN)/llamacloud-mock diff openapi/seed/llamaextract-api.yaml openapi/extraction_v1.yaml -o contracts/reports/seed-vs-real.md
+
 bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .venvs build *.egg-info
+	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules

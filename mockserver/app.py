@@ -13,15 +13,21 @@ from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.routing import RoutingMiddleware as ConnexionRoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.spec import OpenAPISpecification
 
-from mockserver.api import API_SPECS
+from mockserver.admin.middleware import HarnessMiddleware
+from mockserver.api import PROFILES
+from mockserver.api.lenient import lenient
 from mockserver.auth import BearerAuthMiddleware
 from mockserver.config import Config
-from mockserver.errors import ERROR_HANDLERS
+from mockserver.drift import DriftMiddleware, check_names
+from mockserver.errors import error_handlers
 from mockserver.routing import VALIDATOR_MAP, RoutingMiddleware, resolver_for
 from mockserver.state import FakeState
 
-OPENAPI_DIR = Path(__file__).resolve().parent.parent / "openapi"
+# The specs: openapi/ at the project's root, also reached as mockserver/openapi (a symbolic link
+# to it in the project; in an installed package, the copy the wheel carries as package data).
+OPENAPI_DIR = Path(__file__).resolve().parent / "openapi"
 
 # connexion's stack without its security layer (BearerAuthMiddleware authenticates, before
 # routing) and without Swagger UI (several specs share the root path), its routing made to reach
@@ -41,25 +47,58 @@ def load_spec(name: str) -> dict:
     return yaml.load((OPENAPI_DIR / name).read_text(), Loader=loader)
 
 
+@contextlib.contextmanager
+def _specs_trusted():
+    """Skip connexion's check of our specs against the OpenAPI metaschema while they are added.
+
+    The check costs about 0.3 s at every start (a third of the start-up budget) and can only fail
+    on a spec edit: tests/test_specs.py runs it on every spec instead.
+    """
+    own = OpenAPISpecification.__dict__.get("_validate_spec")  # usually inherited, so None
+    OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: None)
+    try:
+        yield
+    finally:
+        if own is None:
+            del OpenAPISpecification._validate_spec
+        else:
+            OpenAPISpecification._validate_spec = own
+
+
 def create_app(config: Config | None = None, state: FakeState | None = None) -> AsyncApp:
     config = config or Config()
+    check_names(config.drift)
     state = state or FakeState(config)
+    profile = PROFILES[config.profile]
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        yield
+        async with state.webhooks.running():  # deliveries in the background (mockserver/domain/webhooks.py)
+            yield
         state.close()
 
-    app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=list(MIDDLEWARES))
-    for api in API_SPECS:
-        app.add_api(
-            copy.deepcopy(load_spec(api.spec)),
-            resolver=resolver_for(api.adapter(state), api.operations),
-            validate_responses=config.validate_responses,
-            validator_map=VALIDATOR_MAP,
-        )
-    for exception, handler in ERROR_HANDLERS:
+    # outermost: the version header, the admin key, the request journal and fault rules
+    harness = functools.partial(
+        HarnessMiddleware,
+        journal=state.journal,
+        faults=state.faults,
+        admin_key=config.admin_key,
+        profile=config.profile,
+    )
+    app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=[harness, *MIDDLEWARES])
+    with _specs_trusted():
+        for api in profile.apis:
+            adapter = api.adapter(state)
+            app.add_api(
+                copy.deepcopy(load_spec(api.spec)),
+                resolver=resolver_for(lenient(adapter, state) if config.lenient else adapter, api.operations),
+                validate_responses=config.validate_responses,
+                validator_map=VALIDATOR_MAP,
+            )
+    for exception, handler in error_handlers(profile.error_statuses):
         app.add_error_handler(exception, handler)
     app.add_middleware(BearerAuthMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, api_keys=config.api_keys)
+    if config.drift:  # deliberate departures from the specs, for the contract harness's own tests
+        app.add_middleware(DriftMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, drifts=config.drift)
     app.state = state  # for tests and the admin API
     return app

@@ -12,6 +12,7 @@ from mockserver import __version__
 from mockserver.config import (
     DEFAULT_HOST,
     DEFAULT_JOB_DURATION,
+    DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_PORT,
     DEFAULT_PROJECT_ID,
@@ -74,8 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--virtual-clock",
-        action="store_true",
-        help="start the clock frozen at start-up: time, and so jobs, move only when POST /_mock/clock/advance says",
+        nargs="?",
+        const="frozen",
+        choices=["frozen", "running"],
+        help="a clock the admin API controls, starting at start-up: frozen (the default: time, and so jobs, move "
+        "only when POST /_mock/clock/advance says) or running at wall speed until frozen",
     )
     serve.add_argument(
         "--max-file-size",
@@ -84,18 +88,51 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="BYTES",
         help="largest file accepted (default %(default)s); larger uploads answer 413",
     )
+    serve.add_argument(
+        "--profile",
+        default="default",
+        choices=["default", "seed"],
+        help="the wire format to serve: the real API (default) or the published seed spec openapi/seed/ under /api/v1",
+    )
+    # deliberate deviations from the specs, for the contract harness's own tests (mockserver/drift.py)
+    serve.add_argument("--drift", action="append", default=[], metavar="NAME", help=argparse.SUPPRESS)
+    serve.add_argument(
+        "--admin-key",
+        metavar="KEY",
+        help="the bearer token the admin API (/_mock/) needs, health and readiness excepted (default: none needed)",
+    )
+    serve.add_argument(
+        "--lenient",
+        action="store_true",
+        help="unknown ids of agent data, agents, jobs, runs and files materialize on GET instead of answering 404",
+    )
+    serve.add_argument(
+        "--journal-size",
+        type=int,
+        default=DEFAULT_JOURNAL_SIZE,
+        metavar="N",
+        help="how many requests the request journal keeps (default %(default)s; 0 turns it off)",
+    )
+    serve.add_argument(
+        "--seed-file",
+        type=Path,
+        metavar="PATH",
+        help="a JSON or YAML fixture (or snapshot) loaded into an empty state at start and at every reset",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    # the contract harness (contracts/): Schemathesis runs and the static spec diff
+    from contracts.cli import add_parsers
+
+    add_parsers(commands)
     return parser
 
 
-def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from mockserver.app import create_app
-    from mockserver.storage import StateFileError
-
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    config = Config(
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The Config of parsed ``serve`` options (also used by mockserver.testing to run the fake)."""
+    if args.journal_size < 0:
+        raise SystemExit(f"llamacloud-mock: --journal-size must be zero or more, not {args.journal_size}")
+    return Config(
         api_keys=tuple(args.api_keys),
         db_path=args.db,
         default_project_id=args.default_project_id,
@@ -104,12 +141,30 @@ def serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         job_duration=args.job_duration,
-        virtual_clock=args.virtual_clock,
+        virtual_clock=args.virtual_clock is not None,
+        clock_running=args.virtual_clock == "running",
         max_file_size=args.max_file_size,
+        profile=args.profile,
+        drift=tuple(args.drift),
+        admin_key=args.admin_key,
+        lenient=args.lenient,
+        journal_size=args.journal_size,
+        seed_file=args.seed_file,
     )
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.admin.fixtures import FixtureFileError
+    from mockserver.app import create_app
+    from mockserver.storage import StateFileError
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    config = config_from_args(args)
     try:
         app = create_app(config)
-    except StateFileError as e:
+    except (StateFileError, FixtureFileError) as e:
         log.error("cannot start: %s", e)
         return 2
     # The loaded state is long-lived: keep the garbage collector from rescanning it on every
@@ -123,20 +178,57 @@ def serve(args: argparse.Namespace) -> int:
         else "in memory (pass --db PATH to keep it across restarts)",
     )
     if config.virtual_clock:
-        log.info("clock: virtual, frozen at %s (move it with POST /_mock/clock/advance)", app.state.clock.now_iso())
+        log.info(
+            "clock: virtual, %s at %s (move it with POST /_mock/clock/advance)",
+            "running" if config.clock_running else "frozen",
+            app.state.clock.now_iso(),
+        )
+    if config.seed_file:
+        log.info("seed: %s, loaded into an empty state at start and at every reset", config.seed_file)
+    if config.lenient:
+        log.info("lenient: unknown ids read by GET materialize (--lenient)")
+    log.info(
+        "admin API: /_mock/ (%s); request journal: %s",
+        "needs the --admin-key" if config.admin_key else "open",
+        f"the last {config.journal_size} requests" if config.journal_size else "off",
+    )
     log.info("jobs: %ss each, half queued, half running (--job-duration)", config.job_duration)
     if config.api_keys:
         log.info("auth: accepting %d configured API key(s)", len(config.api_keys))
     else:
         log.info("auth: accepting any non-empty bearer token (pass --api-key KEY to restrict)")
-    uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level, access_log=False, lifespan="on")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=config.host, port=config.port, log_level=args.log_level, access_log=False, lifespan="on"
+        )
+    )
+    sock = server.config.bind_socket()  # bound here, so that --port 0 can say which port it got
+    host, port = sock.getsockname()[:2]
+    print(f"llamacloud-mock {__version__} serving on http://{_url_host(host)}:{port}", flush=True)
+    server.run(sockets=[sock])
     return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command in ("contract", "diff"):
+        from contracts import cli as contracts_cli
+
+        try:
+            return contracts_cli.run_contract(args) if args.command == "contract" else contracts_cli.run_diff(args)
+        except ImportError as e:
+            print(
+                f"llamacloud-mock {args.command}: {e}. The contract harness needs the 'contract' extra: "
+                "pip install -e '.[contract]' (make install does).",
+                file=sys.stderr,
+            )
+            return 2
     return 1
 
 

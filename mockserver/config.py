@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mockserver.admin.journal import DEFAULT_JOURNAL_SIZE
 from mockserver.domain.files import DEFAULT_MAX_FILE_SIZE
 from mockserver.domain.jobs import DEFAULT_JOB_DURATION
 
@@ -25,6 +26,17 @@ class Config:
     job_duration: seconds a job takes by default (half queued, half running), on the server's clock.
     virtual_clock: the server's clock starts frozen at start-up and moves only when told.
     max_file_size: the largest file accepted, in bytes (uploads and inline files; 413 beyond).
+    clock_running: a virtual clock starts running at wall speed (it can still be frozen,
+        advanced and set) instead of frozen.
+    admin_key: the bearer token the admin API (/_mock/) needs; None leaves it open.
+    lenient: unknown ids of agent data, agents, jobs, runs and files materialize on GET (Prism-like)
+        instead of answering 404.
+    journal_size: how many requests the journal keeps (0: no journal).
+    seed_file: a JSON/YAML fixture (or snapshot) loaded into an empty state at start and at every reset.
+    profile: which wire format to serve: "default" (the real API: openapi/agent_data.yaml and
+        extraction_v1.yaml) or "seed" (the published spec openapi/seed/, under /api/v1).
+    drift: deliberate deviations from the specs (mockserver/drift.py), to prove that the contract
+        harness catches them; empty in normal use.
     """
 
     api_keys: tuple[str, ...] = ()
@@ -37,6 +49,13 @@ class Config:
     job_duration: float = DEFAULT_JOB_DURATION
     virtual_clock: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    clock_running: bool = False
+    admin_key: str | None = None
+    lenient: bool = False
+    journal_size: int = DEFAULT_JOURNAL_SIZE
+    seed_file: Path | None = None
+    profile: str = "default"
+    drift: tuple[str, ...] = ()
 
     @property
     def files_path(self) -> Path | None:

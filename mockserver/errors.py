@@ -7,7 +7,9 @@ problem+json bodies or a 500 for bad input.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import pydantic
@@ -27,6 +29,10 @@ class RequestValidationError(Exception):
     def __init__(self, errors: list[dict[str, Any]]):
         super().__init__(errors)
         self.errors = errors
+
+
+class UnparseableBody(Exception):
+    """A body that cannot be parsed as its content type says (a broken multipart body)."""
 
 
 def error_item(loc: tuple | list, msg: str, type_: str, **extra: Any) -> dict[str, Any]:
@@ -57,6 +63,11 @@ def on_request_validation(_request: ConnexionRequest, exc: RequestValidationErro
 
 def on_pydantic_validation(_request: ConnexionRequest, exc: pydantic.ValidationError) -> ConnexionResponse:
     return _detail(422, pydantic_errors(exc))
+
+
+def on_unparseable_body(_request: ConnexionRequest, _exc: UnparseableBody) -> ConnexionResponse:
+    """FastAPI's answer to a form or multipart body it cannot parse."""
+    return _detail(400, "There was an error parsing the body")
 
 
 def on_invalid_field(_request: ConnexionRequest, exc: InvalidField) -> ConnexionResponse:
@@ -102,6 +113,7 @@ def on_unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionRespon
 
 ERROR_HANDLERS: list[tuple[Any, Any]] = [
     (RequestValidationError, on_request_validation),
+    (UnparseableBody, on_unparseable_body),
     (pydantic.ValidationError, on_pydantic_validation),
     (InvalidField, on_invalid_field),
     (NotFound, on_not_found),
@@ -112,3 +124,22 @@ ERROR_HANDLERS: list[tuple[Any, Any]] = [
     (HTTPException, on_http_exception),
     (Exception, on_unexpected),
 ]
+
+
+def error_handlers(statuses: Mapping[int, int] | None = None, prefix: str = "/api/") -> list[tuple[Any, Any]]:
+    """ERROR_HANDLERS, with the status of each error answered under ``prefix`` translated through
+    ``statuses`` (for a profile whose spec declares 400 where the real API answers 422)."""
+    if not statuses:
+        return list(ERROR_HANDLERS)
+
+    def translated(handler):
+        @functools.wraps(handler)
+        def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+            response = handler(request, exc)
+            if request.url.path.startswith(prefix):
+                response.status_code = statuses.get(response.status_code, response.status_code)
+            return response
+
+        return handle
+
+    return [(exception, translated(handler)) for exception, handler in ERROR_HANDLERS]

@@ -14,6 +14,7 @@ file parts as starlette ``UploadFile`` keyword arguments named after their field
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -34,11 +35,13 @@ from connexion.validators import (
 from jsonschema import Draft4Validator
 from jsonschema.validators import extend
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
-from starlette.routing import Mount, Router
+from starlette.routing import Mount, Router, compile_path
 
 from mockserver import jsonio
-from mockserver.errors import RequestValidationError, error_item
+from mockserver.errors import RequestValidationError, UnparseableBody, error_item
 
 
 class JsonResponse(Response):
@@ -48,11 +51,13 @@ class JsonResponse(Response):
         return jsonio.dumps(content)
 
 
-def bind(handler: Callable, body_model: type | None) -> Callable:
+def bind(handler: Callable, operation: Any) -> Callable:
+    """``handler`` wrapped for connexion; ``operation`` is its entry in the generated OPERATIONS."""
+
     async def endpoint(**params: Any) -> Response:
-        if body_model is not None:
+        if operation.body_schema is not None and params.get("body") is not None:  # None: an optional body left out
             # strict: a JSON value of the wrong type is an error, as the spec says (0 is not false)
-            params["body"] = body_model.model_validate(params.get("body"), strict=True)
+            params["body"] = operation.body_model.model_validate(params.get("body"), strict=True)
         params["project_id"] = params.get("project_id") or request.headers.get("project-id")
         result = await handler(**params)
         return result if isinstance(result, Response) else JsonResponse(result)
@@ -68,7 +73,7 @@ def resolver_for(adapter: object, operations_module: ModuleType) -> Callable[[st
         handler = getattr(adapter, operation_id, None)
         if handler is None:
             return getattr(operations_module, operation_id)
-        return bind(handler, operations[operation_id].body_model)
+        return bind(handler, operations[operation_id])
 
     return resolve
 
@@ -119,32 +124,101 @@ class FastApiParameterValidator(ParameterValidator):
             raise RequestValidationError(errors)
 
 
+HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"}
+
+
 class RoutingMiddleware(ConnexionRoutingMiddleware):
     """connexion's routing, with every API that shares a base path reachable.
 
     connexion 3.3 chains an API to the ones already mounted at its base path by making each of
     them fall through to the newest, so with three specs under "/" the second was unreachable.
-    Here each new API is chained after the last one instead.
+    Here each new API is chained after the last one instead. Mounts are kept longest base path
+    first, so that the root ("/") does not shadow an API under /api/v1 (the seed profile).
     """
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        # (regex, number of path parameters, methods) of every path of every spec, and the same
+        # paths with empty parameters ("/agents/" for "/agents/{id}")
+        self.templates: list[tuple[re.Pattern, int, set[str]]] = []
+        self.empty_templates: list[tuple[re.Pattern, set[str]]] = []
 
     def add_api(self, specification, base_path=None, arguments=None, **kwargs) -> None:
         api = RoutingAPI(specification, base_path=base_path, arguments=arguments, next_app=self.app, **kwargs)
+        for path, item in specification.get("paths", {}).items():
+            regex, _, _ = compile_path(api.base_path + path)
+            methods = {m.upper() for m in item if m.upper() in HTTP_METHODS}
+            self.templates.append((regex, path.count("{"), methods))
+            if "{" in path:
+                self.empty_templates.append((re.compile(regex.pattern.replace("[^/]+", "[^/]*")), methods))
         mounted = next((r for r in self.router.routes if isinstance(r, Mount) and r.path == api.base_path), None)
         if mounted is None:
             self.router.mount(api.base_path, app=api.router)
+            self.router.routes.sort(key=lambda route: -len(getattr(route, "path", "")))
             return
         last = mounted.app
         while isinstance(last.default, Router):
             last = last.default
         last.default = api.router
 
+    def _names_an_empty_id(self, method: str, path: str) -> bool:
+        """``GET /agents/`` for ``GET /agents/{id}``: an object with an empty id, which does not
+        exist (starlette would redirect to ``/agents``, the listing, or answer 405 there)."""
+        if not path.endswith("/") or any(regex.match(path) for regex, _, _ in self.templates):
+            return False
+        return any(regex.match(path) and method in methods for regex, methods in self.empty_templates)
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods of the path template a request path belongs to: the most specific template
+        matching it (``/:search`` rather than ``/{item_id}``), as the router would route it."""
+        matches = [(params, methods) for regex, params, methods in self.templates if regex.match(path)]
+        if not matches:
+            return []
+        fewest = min(params for params, _ in matches)
+        allowed = set().union(*(methods for params, methods in matches if params == fewest))
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        return sorted(allowed)
+
+    async def __call__(self, scope, receive, send) -> None:
+        """A 405 lists in ``Allow`` every method of the path, not only those of the first route
+        that matched it (starlette registers one route per operation); a request for an object
+        whose id is empty is a 404, as for any id that names nothing."""
+        if scope["type"] == "http" and self._names_an_empty_id(scope["method"], scope["path"]):
+            raise HTTPException(404)
+        try:
+            await super().__call__(scope, receive, send)
+        except HTTPException as e:
+            if e.status_code != 405:
+                raise
+            headers = {**(e.headers or {}), "Allow": ", ".join(self.allowed_methods(scope["path"]))}
+            raise HTTPException(405, e.detail, headers) from None
+
 
 class MultipartFormParser(MultiPartFormDataValidator):
-    """connexion's multipart parsing, with FastAPI's 422 errors (a missing part: "Field required")."""
+    """connexion's multipart parsing, with FastAPI's errors: 422 for a missing part ("Field
+    required"), also when there is no body at all, and 400 for a body that is not multipart."""
+
+    def _missing(self, body: Any) -> list[dict[str, Any]]:
+        return [
+            error_item(("body", name), "Field required", "missing", input=None)
+            for name in self._schema.get("required", [])
+            if name not in body
+        ]
+
+    async def wrap_receive(self, receive, *, scope):
+        if self._required and not int(Headers(scope=scope).get("content-length", 0)):
+            raise RequestValidationError(self._missing({}))
+        return await super().wrap_receive(receive, scope=scope)
+
+    async def _parse(self, stream, scope) -> Any:
+        try:
+            return await super()._parse(stream, scope)
+        except MultiPartException:
+            raise UnparseableBody() from None
 
     def _validate(self, body: Any) -> Any:
-        missing = [name for name in self._schema.get("required", []) if name not in body]
-        errors = [error_item(("body", name), "Field required", "missing", input=None) for name in missing]
+        errors = self._missing(body)
         for error in Draft4RequestValidator(self._schema).iter_errors(body):
             if error.validator != "required":
                 errors.append(error_item(("body", *error.absolute_path), error.message, "value_error"))

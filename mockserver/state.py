@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from mockserver.admin import snapshot
+from mockserver.admin.faults import FaultRules
+from mockserver.admin.journal import Journal
 from mockserver.config import Config
 from mockserver.domain.agent_data import AgentDataStore
+from mockserver.domain.beta_files import BetaFiles
 from mockserver.domain.clock import Clock, VirtualClock
+from mockserver.domain.extract_v2 import ExtractV2Store
 from mockserver.domain.extraction import ExtractionStore
 from mockserver.domain.files import FileStore
 from mockserver.domain.ids import IdFactory
 from mockserver.domain.jobs import JobEngine, Schedule
+from mockserver.domain.projects import ProjectStore, project_ids_of
+from mockserver.domain.webhooks import WebhookDispatcher
 from mockserver.storage import Database
 
 
@@ -16,16 +23,60 @@ class FakeState:
     def __init__(self, config: Config):
         self.config = config
         self.db = Database(config.db_path)
-        self.clock = VirtualClock() if config.virtual_clock else Clock()
+        self.clock = VirtualClock(frozen=not config.clock_running) if config.virtual_clock else Clock()
+        self.clock_origin = self.clock.time()  # where a reset puts a virtual clock back
         self.ids = IdFactory(config.id_seed)
         self.agent_data = AgentDataStore(self.db, self.clock, self.ids, config.default_project_id)
         self.jobs = JobEngine(self.db, self.clock, Schedule.from_duration(config.job_duration))
         self.files = FileStore(
             self.db, self.clock, self.ids, config.default_project_id, config.files_path, config.max_file_size
         )
+        # The seed spec types a data_schema as any object and declares no conflict on names.
+        seed = config.profile == "seed"
         self.extraction = ExtractionStore(
-            self.db, self.clock, self.ids, config.default_project_id, self.files, self.jobs
+            self.db,
+            self.clock,
+            self.ids,
+            config.default_project_id,
+            self.files,
+            self.jobs,
+            unique_agent_names=not seed,
+            typed_schemas=not seed,
         )
+        # llama-cloud 2.x: Extract v2 with webhooks, beta files (the same files), project reads
+        self.webhooks = WebhookDispatcher(self.db, self.clock, self.jobs)
+        self.extract_v2 = ExtractV2Store(
+            self.db, self.clock, self.ids, config.default_project_id, self.files, self.jobs, self.webhooks
+        )
+        self.beta_files = BetaFiles(self.files, self.ids)
+        self.projects = ProjectStore(
+            self.db,
+            self.clock,
+            config.default_project_id,
+            project_ids_of(
+                self.agent_data.table.documents(),
+                self.files.table.documents(),
+                self.extraction.agents_table.documents(),
+                self.extraction.jobs_table.documents(),
+                self.extract_v2.table.documents(),
+            ),
+        )
+
+        # test-harness settings (mockserver/admin/): not state, but reset with it
+        self.journal = Journal(config.journal_size)
+        self.faults = FaultRules()
+        if config.seed_file is not None and not any(self.db.export().values()):
+            snapshot.seed_from_file(self)
+
+    def reset(self, **options) -> float:
+        """Empty everything, as at a fresh start (mockserver/admin/snapshot.py); milliseconds taken."""
+        return snapshot.reset(self, **options)
+
+    def snapshot(self) -> dict:
+        return snapshot.snapshot(self)
+
+    def restore(self, document: dict) -> dict[str, int]:
+        return snapshot.restore(self, document)
 
     def close(self) -> None:
         """Write the persisted file in full (a clean shutdown leaves no log to replay)."""

@@ -12,6 +12,8 @@ Stock TinyDB re-reads and rewrites the whole table on every insert. Here:
 * the JSON file is rewritten (temp file, fsync, rename: never torn) when the log holds as many
   entries as the file holds documents, and on a clean shutdown: amortised O(1) per write.
 
+A reset or a restore is one log entry too, ``["*", {table: {id: document}}]``: the whole new state.
+
 Replaying the log is idempotent (each line holds whole documents or deletions), so a crash at
 any point, even between the rename and the log truncation, recovers the last acknowledged state.
 A torn last line, from a crash in the middle of an append, is ignored.
@@ -35,6 +37,7 @@ log = logging.getLogger("llamacloud_mock.storage")
 
 Tables = dict[str, dict[str, dict]]
 _DELETED = None
+REPLACE_ALL = "*"  # the table name of a log entry holding the whole state (reset, restore)
 
 
 class StateFileError(RuntimeError):
@@ -145,11 +148,31 @@ class LogStorage(Storage):
         if self._wal is None or not touched:
             return
         change = {doc_id: docs.get(doc_id, _DELETED) for doc_id in touched}
-        self._wal.write(jsonio.dumps([table, change]) + b"\n")
+        self._append(jsonio.dumps([table, change]) + b"\n")
+
+    def _append(self, line: bytes) -> None:
+        self._wal.write(line)
         self._wal.flush()  # in the OS's hands: survives a killed process
         self._wal_entries += 1
         if self._wal_entries >= max(self.compact_min_entries, self._compacted_size):
             self.compact()  # the log is as long as the file: rewriting it now is amortised O(1)
+
+    def replace_all(self, tables: Tables) -> None:
+        """Make ``tables`` the whole state (reset: ``{}``; restore: a snapshot's).
+
+        Each table's dict is emptied and refilled in place, so whoever holds a live table (the
+        domain stores do) sees the new state. With a path it is one log entry, ``["*", tables]``,
+        acknowledged like any write (no fsync: a reset stays well under 10 ms).
+        """
+        self._replace(tables)
+        if self._wal is not None:
+            self._append(jsonio.dumps([REPLACE_ALL, tables]) + b"\n")
+
+    def _replace(self, tables: Tables) -> None:
+        for docs in self._tables.values():
+            docs.clear()
+        for name, docs in tables.items():
+            self.live_table(name).update(docs)
 
     # -- persistence
     def compact(self) -> None:
@@ -214,6 +237,10 @@ class LogStorage(Storage):
                     f"{self.wal_path} line {number} is corrupt. Move the file away to start from "
                     f"{self.path} alone (the writes after its last compaction are then lost)."
                 ) from None
+            if table == REPLACE_ALL:
+                self._replace(change)
+                replayed += 1
+                continue
             docs = self.live_table(table)
             for doc_id, doc in change.items():
                 if doc is _DELETED:
@@ -234,3 +261,13 @@ class Database(TinyDB):
 
     def table(self, name: str, **kwargs) -> InPlaceTable:  # narrowed return type
         return super().table(name, **kwargs)  # type: ignore[return-value]
+
+    def replace_all(self, tables: Tables) -> None:
+        """Replace every table's documents (see ``LogStorage.replace_all``), TinyDB's caches included."""
+        self.storage.replace_all(tables)
+        for table in self._tables.values():
+            table.clear_cache()
+
+    def export(self) -> Tables:
+        """Every table's documents (live: serialize them before the next write)."""
+        return self.storage.read()

@@ -44,6 +44,8 @@ def test_every_operation_of_every_spec_has_a_stub_and_a_body_model_where_it_take
     for operation_id, operation in agent_data_operations.OPERATIONS.items():
         assert callable(getattr(agent_data_operations, operation_id))
         assert (operation.body_model is None) == (operation.method in ("GET", "DELETE"))
+        if operation.body_model is not None:
+            assert operation.body_model.__name__ == operation.body_schema
 
 
 def test_check_reports_edited_and_foreign_files(tmp_path, monkeypatch):

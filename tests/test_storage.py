@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,8 +13,7 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from mockserver.storage import Database, LogStorage, StateFileError
-
-ROOT = Path(__file__).resolve().parent.parent
+from mockserver.testing import run_server
 
 
 def insert(db: Database, doc_id: str, **value) -> None:
@@ -131,62 +126,60 @@ def test_a_crash_during_compaction_keeps_the_old_file_and_the_log(tmp_path, monk
     assert Database(path).table("t").documents() == {"a": {"n": 1}, "b": {"n": 2}}
 
 
+def test_replacing_the_whole_state_is_one_log_entry(tmp_path):
+    path = tmp_path / "state.json"
+    db = Database(path)
+    insert(db, "a", n=1)
+    db.close()
+    db = Database(path)
+    live = db.table("t").documents()
+    db.replace_all({"t": {"b": {"n": 2}}, "u": {"c": {"n": 3}}})  # a restore
+    assert live == {"b": {"n": 2}}  # the same dict, refilled in place: stores keep their references
+    assert orjson.loads(wal(path).read_bytes()) == ["*", {"t": {"b": {"n": 2}}, "u": {"c": {"n": 3}}}]
+    insert(db, "d", n=4)
+    # no close(): the file still holds "a"; the log replaces it whole, then adds "d"
+    assert orjson.loads(path.read_bytes()) == {"t": {"a": {"n": 1}}}
+    recovered = Database(path)
+    assert recovered.table("t").documents() == {"b": {"n": 2}, "d": {"n": 4}}
+    assert recovered.table("u").documents() == {"c": {"n": 3}}
+    recovered.replace_all({})  # a reset
+    torn = wal(path).read_bytes()
+    assert torn.endswith(b'["*",{}]\n')
+    wal(path).write_bytes(torn[:-4])  # a crash in the middle of the reset's entry: it never happened
+    assert Database(path).table("t").documents() == {"b": {"n": 2}, "d": {"n": 4}}
+
+
 # ---------------------------------------------------------------- a real process, killed
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--db", str(db), "--log-level", "warning"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url + "/api/v1/beta/agent-data/x", timeout=1)
-            return process, url
-        except httpx.TransportError:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode()) from None
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the server did not answer within 20 s")
+def serve(db: Path):
+    """The fake in a process of its own (mockserver.testing: the plugin's runner), state in ``db``."""
+    return run_server(["--db", str(db), "--log-level", "warning"], mode="process")
 
 
 def test_kill_9_loses_no_acknowledged_write(tmp_path):
     db = tmp_path / "state.json"
-    process, url = start_server(db)
     headers = {"Authorization": "Bearer k"}
-    try:
-        with httpx.Client(base_url=url, headers=headers) as client:
-            ids = [
-                client.post("/api/v1/beta/agent-data", json={"data": {"i": i}, "deployment_name": "d"}).json()["id"]
-                for i in range(300)
-            ]
-            client.post("/api/v1/beta/agent-data/:delete", json={"deployment_name": "d", "filter": {"i": {"lt": 100}}})
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+    with serve(db) as server:
+        try:
+            with httpx.Client(base_url=server.url, headers=headers) as client:
+                ids = [
+                    client.post("/api/v1/beta/agent-data", json={"data": {"i": i}, "deployment_name": "d"}).json()["id"]
+                    for i in range(300)
+                ]
+                client.post(
+                    "/api/v1/beta/agent-data/:delete", json={"deployment_name": "d", "filter": {"i": {"lt": 100}}}
+                )
+        finally:
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait()
 
-    process, url = start_server(db)
-    try:
-        with httpx.Client(base_url=url, headers=headers) as client:
-            page = client.post(
-                "/api/v1/beta/agent-data/:search",
-                json={"deployment_name": "d", "order_by": "data.i", "page_size": 1000, "include_total": True},
-            ).json()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serve(db) as server, httpx.Client(base_url=server.url, headers=headers) as client:
+        page = client.post(
+            "/api/v1/beta/agent-data/:search",
+            json={"deployment_name": "d", "order_by": "data.i", "page_size": 1000, "include_total": True},
+        ).json()
+    # (leaving the block stopped the server cleanly, with SIGTERM)
     assert page["total_size"] == 200
     assert [item["data"]["i"] for item in page["items"]] == list(range(100, 300))
     assert {item["id"] for item in page["items"]} == set(ids[100:])

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 
 class ClockAdvance(BaseModel):
     seconds: Annotated[float, Field(description="How far to move the clock forward.", ge=0.0)]
+
+
+class ClockSet(BaseModel):
+    now: Annotated[str, Field(description="An ISO 8601 instant, not before the clock's current time.")]
 
 
 class ClockState(BaseModel):
@@ -19,12 +23,302 @@ class ClockState(BaseModel):
     ]
 
 
+class Created(BaseModel):
+    files: list[str]
+    extraction_agents: list[str]
+    agent_data: list[str]
+
+
+class Deleted(BaseModel):
+    deleted: int
+
+
 class ErrorDetail(BaseModel):
     detail: str
 
 
+class FaultRule(BaseModel):
+    id: str
+    operation: Annotated[str | None, Field(...)]
+    method: Annotated[str | None, Field(...)]
+    path: Annotated[str | None, Field(...)]
+    nth: Annotated[int | None, Field(...)]
+    every: Annotated[int | None, Field(...)]
+    probability: Annotated[float | None, Field(...)]
+    seed: Annotated[int | None, Field(...)]
+    times: Annotated[int | None, Field(...)]
+    status: Annotated[int | None, Field(...)]
+    body: Annotated[Any | None, Field(...)]
+    headers: dict[str, str]
+    latency: Annotated[float | None, Field(...)]
+    drop: bool
+    matched: Annotated[int, Field(description="Requests the rule matched.")]
+    fired: Annotated[int, Field(description="Requests the rule acted on.")]
+    exhausted: Annotated[bool, Field(description="Whether it has fired `times` times and fires no more.")]
+
+
+class FaultRuleCreate(BaseModel):
+    """
+    Match (all given must hold): operation, method, path. Fire: nth, every or probability (at most one; none: every match), at most `times` times. Act: latency, then status (with body and headers) or drop.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    operation: Annotated[
+        str | None, Field(description="An operationId of the specs (`get_job`, `create_agent_data`).")
+    ] = None
+    method: str | None = None
+    path: Annotated[str | None, Field(description="A glob on the path (`*` matches any characters, `/` included).")] = (
+        None
+    )
+    nth: Annotated[int | None, Field(description="Fire on the Nth matching request only.", ge=1)] = None
+    every: Annotated[int | None, Field(description="Fire on every Nth matching request.", ge=1)] = None
+    probability: Annotated[
+        float | None,
+        Field(description="Fire with this probability, drawn from a generator seeded by `seed`.", ge=0.0, le=1.0),
+    ] = None
+    seed: Annotated[int | None, Field(description="The seed of `probability` (default 0).")] = None
+    times: Annotated[int | None, Field(description="Fire at most this many times.", ge=1)] = None
+    status: Annotated[int | None, Field(description="Answer with this status.", ge=100, le=599)] = None
+    body: Annotated[
+        Any | None,
+        Field(
+            description='The JSON body of the answer (default `{"detail": "Injected by llamacloud-mock fault rule ..."}`).'
+        ),
+    ] = None
+    headers: Annotated[
+        dict[str, str] | None, Field(description="Headers of the answer (`Retry-After`, `x-should-retry`).")
+    ] = None
+    latency: Annotated[
+        float | None,
+        Field(description="Seconds of delay before answering (or before the request goes on).", ge=0.0, le=300.0),
+    ] = None
+    drop: Annotated[bool | None, Field(description="Close the connection without answering.")] = None
+
+
+class FaultRuleList(BaseModel):
+    items: list[FaultRule]
+
+
+class Fixture(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    files: list[FixtureFile] | None = None
+    extraction_agents: list[FixtureExtractionAgent] | None = None
+    agent_data: list[FixtureAgentData] | None = None
+
+
+class FixtureAgentData(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    deployment_name: str
+    collection: str | None = None
+    data: dict[str, Any]
+    id: str | None = None
+    project_id: str | None = None
+
+
+class FixtureExtractionAgent(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: str
+    data_schema: dict[str, Any]
+    config: dict[str, Any] | None = None
+    id: str | None = None
+    project_id: str | None = None
+
+
+class FixtureFile(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: str
+    content: Annotated[str | None, Field(description="The content as text (UTF-8).")] = None
+    content_base64: Annotated[str | None, Field(description="The content as base64 (instead of content).")] = None
+    content_type: str | None = None
+    external_file_id: str | None = None
+    id: str | None = None
+    project_id: str | None = None
+
+
+class FixtureResult(BaseModel):
+    created: Created
+
+
 class HTTPValidationError(BaseModel):
     detail: list[ValidationErrorItem]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: Annotated[
+        str, Field(description="The fake's version (also in every response's LlamaCloud-Mock-Version header).")
+    ]
+
+
+class IdSeed(BaseModel):
+    seed: Annotated[int | None, Field(...)]
+
+
+class IdSequence(BaseModel):
+    seed: Annotated[int | None, Field(...)]
+    state: Annotated[
+        list[Any] | None, Field(description="The state of the seeded generator (Python's random.getstate()).")
+    ] = None
+
+
+class JobFinish(BaseModel):
+    outcome: Literal["succeeded", "partially_succeeded", "failed", "cancelled"]
+    error: Annotated[
+        str | None, Field(description="The job's error (default, a message saying llamacloud-mock forced the outcome).")
+    ] = None
+
+
+class JobHold(BaseModel):
+    state: Literal["queued", "running"]
+
+
+class JobLifecycle(BaseModel):
+    id: str
+    kind: Annotated[str, Field(description="Which API's job (`extract_v1`).")]
+    state: JobState
+    held: bool
+    error: Annotated[str | None, Field(...)]
+    schedule: JobSchedule
+    history: list[JobTransition]
+    polls: Annotated[int, Field(description="Counting reads seen in the current state.")]
+
+
+class JobLifecycleList(BaseModel):
+    items: list[JobLifecycle]
+
+
+class JobSchedule(BaseModel):
+    queued_seconds: float
+    running_seconds: float
+    queued_polls: Annotated[int | None, Field(...)]
+    running_polls: Annotated[int | None, Field(...)]
+    outcome: Literal["succeeded", "partially_succeeded", "failed"]
+    error: Annotated[str | None, Field(...)]
+
+
+class JobScheduleChange(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    queued_seconds: Annotated[float | None, Field(ge=0.0)] = None
+    running_seconds: Annotated[float | None, Field(ge=0.0)] = None
+    queued_polls: Annotated[
+        int | None, Field(description="Polls the job answers queued (null, count seconds instead).", ge=0)
+    ] = None
+    running_polls: Annotated[
+        int | None, Field(description="Polls the job answers running (null, count seconds instead).", ge=0)
+    ] = None
+    outcome: Literal["succeeded", "partially_succeeded", "failed"] | None = None
+    error: str | None = None
+
+
+class JobState(RootModel[Literal["queued", "running", "succeeded", "partially_succeeded", "failed", "cancelled"]]):
+    root: Literal["queued", "running", "succeeded", "partially_succeeded", "failed", "cancelled"]
+
+
+class JobTransition(BaseModel):
+    state: JobState
+    at: AwareDatetime
+
+
+class JournalEntry(BaseModel):
+    seq: Annotated[int, Field(description="The request's number since the last reset (1 is the first).")]
+    received_at: Annotated[AwareDatetime, Field(description="When it arrived (wall time, not the virtual clock).")]
+    method: str
+    path: str
+    query: str
+    operation: Annotated[str | None, Field(...)]
+    headers: dict[str, str]
+    body: Annotated[Any | None, Field(description="The body, parsed when JSON, else as text; null when empty.")]
+    body_size: int
+    body_truncated: Annotated[bool, Field(description="Whether the body was longer than the 64 KiB recorded.")]
+    status: Annotated[
+        int | None,
+        Field(description="The status answered (null, the connection was dropped or the answer is not sent yet)."),
+    ]
+    duration_ms: Annotated[float | None, Field(...)]
+    fault: Annotated[str | None, Field(description="The fault rule that acted on the request.")]
+
+
+class JournalPage(BaseModel):
+    items: list[JournalEntry]
+    total: Annotated[int, Field(description="How many requests matched (before `limit`).")]
+    received: Annotated[
+        int, Field(description="Requests recorded since the last reset, those the ring buffer has let go included.")
+    ]
+    size: Annotated[int, Field(description="The journal's capacity (--journal-size).")]
+
+
+class JournalQuery(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    method: str | None = None
+    path: Annotated[str | None, Field(description="A glob (`*` matches any characters, `/` included).")] = None
+    operation: str | None = None
+    status: int | None = None
+    body_contains: str | None = None
+    body: Annotated[
+        Any | None,
+        Field(description="The JSON body must contain these values (objects member by member, recursively)."),
+    ] = None
+    limit: Annotated[int | None, Field(ge=1)] = None
+
+
+class Readiness(BaseModel):
+    ready: bool
+    version: str
+
+
+class ResetRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id_seed: Annotated[
+        int | None,
+        Field(
+            description="Generate ids from this seed from now on (null, random ids); default the server's --id-seed."
+        ),
+    ] = None
+    clock: Annotated[
+        str | None, Field(description="An ISO 8601 instant where to put the virtual clock (default where it started).")
+    ] = None
+
+
+class ResetResult(BaseModel):
+    duration_ms: Annotated[float, Field(description="How long the reset took inside the server.")]
+
+
+class RestoreResult(BaseModel):
+    restored: Annotated[dict[str, int], Field(description="The number of documents restored, by table.")]
+
+
+class Snapshot(BaseModel):
+    format: Literal["llamacloud-mock-snapshot/1"]
+    version: str | None = None
+    taken_at: str | None = None
+    tables: Annotated[
+        dict[str, dict[str, dict[str, Any]]], Field(description="Every TinyDB table, `{table: {id: document}}`.")
+    ]
+    files: Annotated[dict[str, str] | None, Field(description="Every file's bytes in base64, by file id.")] = None
+    clock: SnapshotClock | None = None
+    ids: IdSequence | None = None
+
+
+class SnapshotClock(BaseModel):
+    virtual: bool
+    seconds: Annotated[float, Field(description="The clock's time, in seconds since the epoch.")]
+    frozen: bool
 
 
 class ValidationErrorItem(BaseModel):

@@ -8,19 +8,101 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from . import models
-
 
 class Operation(NamedTuple):
     method: str
     path: str
-    body_model: type[BaseModel] | None
+    body_schema: str | None  # the request body's model in .models
+
+    @property
+    def body_model(self) -> type[BaseModel] | None:
+        """The request body's model. The models are imported on first use: building them
+        is a third of the server's start-up time, and a request needs only its own."""
+        if self.body_schema is None:
+            return None
+        from . import models
+
+        return getattr(models, self.body_schema)
 
 
 OPERATIONS: dict[str, Operation] = {
+    "get_health": Operation("GET", "/_mock/health", None),
+    "get_readiness": Operation("GET", "/_mock/ready", None),
+    "reset_state": Operation("POST", "/_mock/reset", "ResetRequest"),
+    "get_snapshot": Operation("GET", "/_mock/snapshot", None),
+    "restore_snapshot": Operation("POST", "/_mock/restore", "Snapshot"),
+    "load_fixture": Operation("POST", "/_mock/fixtures", "Fixture"),
+    "set_id_seed": Operation("POST", "/_mock/ids/seed", "IdSeed"),
     "get_clock": Operation("GET", "/_mock/clock", None),
-    "advance_clock": Operation("POST", "/_mock/clock/advance", models.ClockAdvance),
+    "advance_clock": Operation("POST", "/_mock/clock/advance", "ClockAdvance"),
+    "set_clock": Operation("POST", "/_mock/clock/set", "ClockSet"),
+    "freeze_clock": Operation("POST", "/_mock/clock/freeze", None),
+    "resume_clock": Operation("POST", "/_mock/clock/resume", None),
+    "list_job_lifecycles": Operation("GET", "/_mock/jobs", None),
+    "get_job_lifecycle": Operation("GET", "/_mock/jobs/{job_id}", None),
+    "set_job_schedule": Operation("PUT", "/_mock/jobs/{job_id}/schedule", "JobScheduleChange"),
+    "advance_job": Operation("POST", "/_mock/jobs/{job_id}/advance", None),
+    "hold_job": Operation("POST", "/_mock/jobs/{job_id}/hold", "JobHold"),
+    "release_job": Operation("POST", "/_mock/jobs/{job_id}/release", None),
+    "finish_job": Operation("POST", "/_mock/jobs/{job_id}/finish", "JobFinish"),
+    "list_faults": Operation("GET", "/_mock/faults", None),
+    "create_fault": Operation("POST", "/_mock/faults", "FaultRuleCreate"),
+    "clear_faults": Operation("DELETE", "/_mock/faults", None),
+    "get_fault": Operation("GET", "/_mock/faults/{fault_id}", None),
+    "delete_fault": Operation("DELETE", "/_mock/faults/{fault_id}", None),
+    "list_requests": Operation("GET", "/_mock/requests", None),
+    "clear_requests": Operation("DELETE", "/_mock/requests", None),
+    "find_requests": Operation("POST", "/_mock/requests/find", "JournalQuery"),
 }
+
+
+def get_health(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/health: not implemented yet."""
+    return {
+        "detail": "GET /_mock/health (get_health) is in openapi/admin.yaml but the fake does not implement it yet: add get_health to its adapter in mockserver/api/."
+    }, 501
+
+
+def get_readiness(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/ready: not implemented yet."""
+    return {
+        "detail": "GET /_mock/ready (get_readiness) is in openapi/admin.yaml but the fake does not implement it yet: add get_readiness to its adapter in mockserver/api/."
+    }, 501
+
+
+def reset_state(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/reset: not implemented yet."""
+    return {
+        "detail": "POST /_mock/reset (reset_state) is in openapi/admin.yaml but the fake does not implement it yet: add reset_state to its adapter in mockserver/api/."
+    }, 501
+
+
+def get_snapshot(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/snapshot: not implemented yet."""
+    return {
+        "detail": "GET /_mock/snapshot (get_snapshot) is in openapi/admin.yaml but the fake does not implement it yet: add get_snapshot to its adapter in mockserver/api/."
+    }, 501
+
+
+def restore_snapshot(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/restore: not implemented yet."""
+    return {
+        "detail": "POST /_mock/restore (restore_snapshot) is in openapi/admin.yaml but the fake does not implement it yet: add restore_snapshot to its adapter in mockserver/api/."
+    }, 501
+
+
+def load_fixture(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/fixtures: not implemented yet."""
+    return {
+        "detail": "POST /_mock/fixtures (load_fixture) is in openapi/admin.yaml but the fake does not implement it yet: add load_fixture to its adapter in mockserver/api/."
+    }, 501
+
+
+def set_id_seed(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/ids/seed: not implemented yet."""
+    return {
+        "detail": "POST /_mock/ids/seed (set_id_seed) is in openapi/admin.yaml but the fake does not implement it yet: add set_id_seed to its adapter in mockserver/api/."
+    }, 501
 
 
 def get_clock(**_params: Any) -> tuple[dict, int]:
@@ -34,4 +116,130 @@ def advance_clock(**_params: Any) -> tuple[dict, int]:
     """POST /_mock/clock/advance: not implemented yet."""
     return {
         "detail": "POST /_mock/clock/advance (advance_clock) is in openapi/admin.yaml but the fake does not implement it yet: add advance_clock to its adapter in mockserver/api/."
+    }, 501
+
+
+def set_clock(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/clock/set: not implemented yet."""
+    return {
+        "detail": "POST /_mock/clock/set (set_clock) is in openapi/admin.yaml but the fake does not implement it yet: add set_clock to its adapter in mockserver/api/."
+    }, 501
+
+
+def freeze_clock(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/clock/freeze: not implemented yet."""
+    return {
+        "detail": "POST /_mock/clock/freeze (freeze_clock) is in openapi/admin.yaml but the fake does not implement it yet: add freeze_clock to its adapter in mockserver/api/."
+    }, 501
+
+
+def resume_clock(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/clock/resume: not implemented yet."""
+    return {
+        "detail": "POST /_mock/clock/resume (resume_clock) is in openapi/admin.yaml but the fake does not implement it yet: add resume_clock to its adapter in mockserver/api/."
+    }, 501
+
+
+def list_job_lifecycles(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/jobs: not implemented yet."""
+    return {
+        "detail": "GET /_mock/jobs (list_job_lifecycles) is in openapi/admin.yaml but the fake does not implement it yet: add list_job_lifecycles to its adapter in mockserver/api/."
+    }, 501
+
+
+def get_job_lifecycle(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/jobs/{job_id}: not implemented yet."""
+    return {
+        "detail": "GET /_mock/jobs/{job_id} (get_job_lifecycle) is in openapi/admin.yaml but the fake does not implement it yet: add get_job_lifecycle to its adapter in mockserver/api/."
+    }, 501
+
+
+def set_job_schedule(**_params: Any) -> tuple[dict, int]:
+    """PUT /_mock/jobs/{job_id}/schedule: not implemented yet."""
+    return {
+        "detail": "PUT /_mock/jobs/{job_id}/schedule (set_job_schedule) is in openapi/admin.yaml but the fake does not implement it yet: add set_job_schedule to its adapter in mockserver/api/."
+    }, 501
+
+
+def advance_job(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/jobs/{job_id}/advance: not implemented yet."""
+    return {
+        "detail": "POST /_mock/jobs/{job_id}/advance (advance_job) is in openapi/admin.yaml but the fake does not implement it yet: add advance_job to its adapter in mockserver/api/."
+    }, 501
+
+
+def hold_job(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/jobs/{job_id}/hold: not implemented yet."""
+    return {
+        "detail": "POST /_mock/jobs/{job_id}/hold (hold_job) is in openapi/admin.yaml but the fake does not implement it yet: add hold_job to its adapter in mockserver/api/."
+    }, 501
+
+
+def release_job(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/jobs/{job_id}/release: not implemented yet."""
+    return {
+        "detail": "POST /_mock/jobs/{job_id}/release (release_job) is in openapi/admin.yaml but the fake does not implement it yet: add release_job to its adapter in mockserver/api/."
+    }, 501
+
+
+def finish_job(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/jobs/{job_id}/finish: not implemented yet."""
+    return {
+        "detail": "POST /_mock/jobs/{job_id}/finish (finish_job) is in openapi/admin.yaml but the fake does not implement it yet: add finish_job to its adapter in mockserver/api/."
+    }, 501
+
+
+def list_faults(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/faults: not implemented yet."""
+    return {
+        "detail": "GET /_mock/faults (list_faults) is in openapi/admin.yaml but the fake does not implement it yet: add list_faults to its adapter in mockserver/api/."
+    }, 501
+
+
+def create_fault(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/faults: not implemented yet."""
+    return {
+        "detail": "POST /_mock/faults (create_fault) is in openapi/admin.yaml but the fake does not implement it yet: add create_fault to its adapter in mockserver/api/."
+    }, 501
+
+
+def clear_faults(**_params: Any) -> tuple[dict, int]:
+    """DELETE /_mock/faults: not implemented yet."""
+    return {
+        "detail": "DELETE /_mock/faults (clear_faults) is in openapi/admin.yaml but the fake does not implement it yet: add clear_faults to its adapter in mockserver/api/."
+    }, 501
+
+
+def get_fault(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/faults/{fault_id}: not implemented yet."""
+    return {
+        "detail": "GET /_mock/faults/{fault_id} (get_fault) is in openapi/admin.yaml but the fake does not implement it yet: add get_fault to its adapter in mockserver/api/."
+    }, 501
+
+
+def delete_fault(**_params: Any) -> tuple[dict, int]:
+    """DELETE /_mock/faults/{fault_id}: not implemented yet."""
+    return {
+        "detail": "DELETE /_mock/faults/{fault_id} (delete_fault) is in openapi/admin.yaml but the fake does not implement it yet: add delete_fault to its adapter in mockserver/api/."
+    }, 501
+
+
+def list_requests(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/requests: not implemented yet."""
+    return {
+        "detail": "GET /_mock/requests (list_requests) is in openapi/admin.yaml but the fake does not implement it yet: add list_requests to its adapter in mockserver/api/."
+    }, 501
+
+
+def clear_requests(**_params: Any) -> tuple[dict, int]:
+    """DELETE /_mock/requests: not implemented yet."""
+    return {
+        "detail": "DELETE /_mock/requests (clear_requests) is in openapi/admin.yaml but the fake does not implement it yet: add clear_requests to its adapter in mockserver/api/."
+    }, 501
+
+
+def find_requests(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/requests/find: not implemented yet."""
+    return {
+        "detail": "POST /_mock/requests/find (find_requests) is in openapi/admin.yaml but the fake does not implement it yet: add find_requests to its adapter in mockserver/api/."
     }, 501

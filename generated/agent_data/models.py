@@ -41,7 +41,10 @@ class AggregateAgentDataRequest(BaseModel):
     count: bool | None = None
     first: bool | None = None
     order_by: Annotated[
-        str | None, Field(description='Sort terms over group keys ("data.<group_by path>") or "count".')
+        str | None,
+        Field(
+            description='Sort terms over group keys ("data.<group_by path>", for a path of group_by) or "count", each with an optional direction, as in search. Empty: the group keys, ascending.'
+        ),
     ] = None
     offset: Annotated[int | None, Field(ge=0)] = None
     page_size: Annotated[int | None, Field(ge=1)] = None
@@ -142,7 +145,10 @@ class SearchAgentDataRequest(BaseModel):
     collection: Annotated[str | None, Field(min_length=1)] = None
     filter: Filter | None = None
     order_by: Annotated[
-        str | None, Field(description='Comma-separated sort terms such as "data.name desc, created_at".')
+        str | None,
+        Field(
+            description='Comma-separated sort terms such as "data.name desc, created_at": each a field (created_at, updated_at, id or data.<path>) and an optional direction (asc, desc). Empty: "created_at desc". Another field is refused with 422, the message naming the fields it may be.'
+        ),
     ] = None
     offset: Annotated[int | None, Field(ge=0)] = None
     page_size: Annotated[

@@ -8,22 +8,30 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from . import models
-
 
 class Operation(NamedTuple):
     method: str
     path: str
-    body_model: type[BaseModel] | None
+    body_schema: str | None  # the request body's model in .models
+
+    @property
+    def body_model(self) -> type[BaseModel] | None:
+        """The request body's model. The models are imported on first use: building them
+        is a third of the server's start-up time, and a request needs only its own."""
+        if self.body_schema is None:
+            return None
+        from . import models
+
+        return getattr(models, self.body_schema)
 
 
 OPERATIONS: dict[str, Operation] = {
-    "create_agent_data": Operation("POST", "/api/v1/beta/agent-data", models.AgentDataCreate),
-    "search_agent_data": Operation("POST", "/api/v1/beta/agent-data/:search", models.SearchAgentDataRequest),
-    "aggregate_agent_data": Operation("POST", "/api/v1/beta/agent-data/:aggregate", models.AggregateAgentDataRequest),
-    "delete_agent_data_by_query": Operation("POST", "/api/v1/beta/agent-data/:delete", models.DeleteAgentDataByQueryRequest),
+    "create_agent_data": Operation("POST", "/api/v1/beta/agent-data", "AgentDataCreate"),
+    "search_agent_data": Operation("POST", "/api/v1/beta/agent-data/:search", "SearchAgentDataRequest"),
+    "aggregate_agent_data": Operation("POST", "/api/v1/beta/agent-data/:aggregate", "AggregateAgentDataRequest"),
+    "delete_agent_data_by_query": Operation("POST", "/api/v1/beta/agent-data/:delete", "DeleteAgentDataByQueryRequest"),
     "get_agent_data": Operation("GET", "/api/v1/beta/agent-data/{item_id}", None),
-    "update_agent_data": Operation("PUT", "/api/v1/beta/agent-data/{item_id}", models.AgentDataUpdate),
+    "update_agent_data": Operation("PUT", "/api/v1/beta/agent-data/{item_id}", "AgentDataUpdate"),
     "delete_agent_data": Operation("DELETE", "/api/v1/beta/agent-data/{item_id}", None),
 }
 

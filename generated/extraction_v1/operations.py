@@ -8,30 +8,38 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from . import models
-
 
 class Operation(NamedTuple):
     method: str
     path: str
-    body_model: type[BaseModel] | None
+    body_schema: str | None  # the request body's model in .models
+
+    @property
+    def body_model(self) -> type[BaseModel] | None:
+        """The request body's model. The models are imported on first use: building them
+        is a third of the server's start-up time, and a request needs only its own."""
+        if self.body_schema is None:
+            return None
+        from . import models
+
+        return getattr(models, self.body_schema)
 
 
 OPERATIONS: dict[str, Operation] = {
     "list_extraction_agents": Operation("GET", "/api/v1/extraction/extraction-agents", None),
-    "create_extraction_agent": Operation("POST", "/api/v1/extraction/extraction-agents", models.ExtractAgentCreate),
+    "create_extraction_agent": Operation("POST", "/api/v1/extraction/extraction-agents", "ExtractAgentCreate"),
     "get_extraction_agent_by_name": Operation("GET", "/api/v1/extraction/extraction-agents/by-name/{name}", None),
     "get_or_create_default_extraction_agent": Operation("GET", "/api/v1/extraction/extraction-agents/default", None),
-    "validate_extraction_schema": Operation("POST", "/api/v1/extraction/extraction-agents/schema/validation", models.ExtractSchemaValidateRequest),
+    "validate_extraction_schema": Operation("POST", "/api/v1/extraction/extraction-agents/schema/validation", "ExtractSchemaValidateRequest"),
     "get_extraction_agent": Operation("GET", "/api/v1/extraction/extraction-agents/{extraction_agent_id}", None),
-    "update_extraction_agent": Operation("PUT", "/api/v1/extraction/extraction-agents/{extraction_agent_id}", models.ExtractAgentUpdate),
+    "update_extraction_agent": Operation("PUT", "/api/v1/extraction/extraction-agents/{extraction_agent_id}", "ExtractAgentUpdate"),
     "delete_extraction_agent": Operation("DELETE", "/api/v1/extraction/extraction-agents/{extraction_agent_id}", None),
     "list_jobs": Operation("GET", "/api/v1/extraction/jobs", None),
-    "run_job": Operation("POST", "/api/v1/extraction/jobs", models.ExtractJobCreate),
-    "run_batch_jobs": Operation("POST", "/api/v1/extraction/jobs/batch", models.ExtractJobCreateBatch),
+    "run_job": Operation("POST", "/api/v1/extraction/jobs", "ExtractJobCreate"),
+    "run_batch_jobs": Operation("POST", "/api/v1/extraction/jobs/batch", "ExtractJobCreateBatch"),
     "get_job": Operation("GET", "/api/v1/extraction/jobs/{job_id}", None),
     "get_job_result": Operation("GET", "/api/v1/extraction/jobs/{job_id}/result", None),
-    "extract_stateless": Operation("POST", "/api/v1/extraction/run", models.ExtractStatelessRequest),
+    "extract_stateless": Operation("POST", "/api/v1/extraction/run", "ExtractStatelessRequest"),
     "list_extract_runs": Operation("GET", "/api/v1/extraction/runs", None),
     "get_latest_run_from_ui": Operation("GET", "/api/v1/extraction/runs/latest-from-ui", None),
     "get_run_by_job_id": Operation("GET", "/api/v1/extraction/runs/by-job/{job_id}", None),

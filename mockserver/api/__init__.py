@@ -1,17 +1,27 @@
-"""Wire adapters, one module per API. ``API_SPECS`` says which spec each adapter serves."""
+"""Wire adapters, one module per API. ``API_SPECS`` says which spec each adapter serves, and
+``PROFILES`` which specs a server serves (``--profile``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 
 import generated.admin.operations
 import generated.agent_data.operations
+import generated.beta_files.operations
+import generated.extract_v2.operations
 import generated.extraction_v1.operations
+import generated.projects.operations
+import generated.seed.operations
 from mockserver.api.admin import AdminApi
 from mockserver.api.agent_data import AgentDataApi
+from mockserver.api.beta_files import BetaFilesApi
+from mockserver.api.extract_v2 import ExtractV2Api
 from mockserver.api.extraction_v1 import ExtractionV1Api
+from mockserver.api.projects import ProjectsApi
+from mockserver.api.seed import ERROR_STATUSES as SEED_ERROR_STATUSES
+from mockserver.api.seed import SeedApi
 from mockserver.state import FakeState
 
 
@@ -29,5 +39,35 @@ API_SPECS = [
         generated.extraction_v1.operations,
         lambda state: ExtractionV1Api(state.extraction, state.files),
     ),
-    ApiSpec("admin.yaml", generated.admin.operations, lambda state: AdminApi(state.clock)),
+    ApiSpec("extract_v2.yaml", generated.extract_v2.operations, lambda state: ExtractV2Api(state.extract_v2)),
+    ApiSpec(
+        "beta_files.yaml",
+        generated.beta_files.operations,
+        lambda state: BetaFilesApi(state.files, state.beta_files),
+    ),
+    ApiSpec("projects.yaml", generated.projects.operations, lambda state: ProjectsApi(state.projects)),
+    ApiSpec("admin.yaml", generated.admin.operations, AdminApi),
 ]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a server serves: its specs, and the statuses its errors take under /api/ when its specs
+    declare others (``{422: 400}``: a request that does not validate answers 400)."""
+
+    apis: list[ApiSpec]
+    error_statuses: dict[int, int] = field(default_factory=dict)
+
+
+SEED_SPEC = ApiSpec(
+    "derived/seed-3.0.yaml",
+    generated.seed.operations,
+    lambda state: SeedApi(state.db, state.clock, state.ids, state.extraction, state.files),
+)
+
+PROFILES = {
+    # the real wire format (and the fake's own controls, outside /api/)
+    "default": Profile(API_SPECS),
+    # the published seed spec under /api/v1, as written, instead of the real wire format
+    "seed": Profile([SEED_SPEC, *(api for api in API_SPECS if api.spec == "admin.yaml")], SEED_ERROR_STATUSES),
+}

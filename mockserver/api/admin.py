@@ -1,18 +1,73 @@
-"""Wire adapter of the fake's own admin API (openapi/admin.yaml): the server's clock, for now."""
+"""Wire adapter of the fake's own admin API (openapi/admin.yaml): health, state, clock, jobs,
+fault rules and the request journal. The controls themselves live in mockserver/admin/ and in
+the domain (the job engine, the clock); this only translates."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from generated.admin import models
-from mockserver.domain.clock import Clock
-from mockserver.domain.errors import Conflict
+from mockserver import __version__
+from mockserver.admin import fixtures
+from mockserver.admin.operations import served_operations
+from mockserver.admin.snapshot import UNSET
+from mockserver.domain.errors import Conflict, InvalidField
+from mockserver.domain.jobs import Schedule
+
+if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
+    from generated.admin import models
+    from mockserver.state import FakeState
+
+WALL_CLOCK = "The server's clock is wall time and cannot be {verb}: start the server with --virtual-clock."
+
+
+def _instant(text: str, loc: tuple) -> float:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidField(loc, f"expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, not {text!r}") from None
+    if moment.tzinfo is None:
+        raise InvalidField(loc, f"the instant {text!r} needs a time zone (Z for UTC)")
+    return moment.timestamp()
 
 
 class AdminApi:
-    def __init__(self, clock: Clock):
-        self.clock = clock
+    def __init__(self, state: FakeState):
+        self.state = state
+        self.clock = state.clock
 
+    # ------------------------------------------------------------------ health
+    async def get_health(self, **_: Any) -> dict:
+        return {"status": "ok", "version": __version__}
+
+    async def get_readiness(self, **_: Any) -> dict:
+        # The state (--db, --seed-file) is loaded before the server listens: answering is being ready.
+        return {"ready": True, "version": __version__}
+
+    # ------------------------------------------------------------------ state
+    async def reset_state(self, body: models.ResetRequest | None = None, **_: Any) -> dict:
+        options: dict[str, Any] = {"id_seed": UNSET, "clock": None}
+        if body is not None:
+            if "id_seed" in body.model_fields_set:
+                options["id_seed"] = body.id_seed
+            if body.clock is not None:
+                options["clock"] = _instant(body.clock, ("body", "clock"))
+        return {"duration_ms": self.state.reset(**options)}
+
+    async def get_snapshot(self, **_: Any) -> dict:
+        return self.state.snapshot()
+
+    async def restore_snapshot(self, body: models.Snapshot, **_: Any) -> dict:
+        return {"restored": self.state.restore(body.model_dump(mode="json"))}
+
+    async def load_fixture(self, body: models.Fixture, **_: Any) -> dict:
+        return {"created": fixtures.apply(self.state, body.model_dump(mode="json", exclude_none=True))}
+
+    async def set_id_seed(self, body: models.IdSeed, **_: Any) -> dict:
+        self.state.ids.reseed(body.seed)
+        return {"seed": body.seed}
+
+    # ------------------------------------------------------------------ clock
     def _clock_state(self) -> dict[str, Any]:
         return {
             "now": self.clock.now_iso(),
@@ -20,13 +75,122 @@ class AdminApi:
             "frozen": getattr(self.clock, "frozen", False),
         }
 
+    def _virtual(self, verb: str) -> Any:
+        if not self.clock.virtual:
+            raise Conflict(WALL_CLOCK.format(verb=verb))
+        return self.clock
+
     async def get_clock(self, **_: Any) -> dict:
         return self._clock_state()
 
     async def advance_clock(self, body: models.ClockAdvance, **_: Any) -> dict:
-        if not self.clock.virtual:
-            raise Conflict(
-                "The server's clock is wall time and cannot be moved: start the server with --virtual-clock."
-            )
-        self.clock.advance(body.seconds)
+        self._virtual("moved").advance(body.seconds)
         return self._clock_state()
+
+    async def set_clock(self, body: models.ClockSet, **_: Any) -> dict:
+        clock = self._virtual("set")
+        instant = _instant(body.now, ("body", "now"))
+        if instant < clock.time():
+            raise InvalidField(
+                ("body", "now"),
+                f"the clock only moves forward: {body.now} is before its current time {clock.now_iso()} "
+                "(POST /_mock/reset with a clock puts it anywhere, along with an empty state)",
+            )
+        clock.set(instant)
+        return self._clock_state()
+
+    async def freeze_clock(self, **_: Any) -> dict:
+        self._virtual("frozen").freeze()
+        return self._clock_state()
+
+    async def resume_clock(self, **_: Any) -> dict:
+        self._virtual("resumed").resume()
+        return self._clock_state()
+
+    # ------------------------------------------------------------------ jobs
+    def _job(self, job_id: str) -> dict:
+        return self.state.jobs.describe(job_id)
+
+    async def list_job_lifecycles(self, state: str | None = None, **_: Any) -> dict:
+        return {"items": [self._job(job_id) for job_id, _kind, _status in self.state.jobs.list(state)]}
+
+    async def get_job_lifecycle(self, job_id: str, **_: Any) -> dict:
+        return self._job(job_id)
+
+    async def set_job_schedule(self, job_id: str, body: models.JobScheduleChange, **_: Any) -> dict:
+        current = self._job(job_id)["schedule"]
+        changes = body.model_dump(include=body.model_fields_set)
+        self.state.jobs.set_schedule(job_id, Schedule.from_dict({**current, **changes}))
+        return self._job(job_id)
+
+    async def advance_job(self, job_id: str, **_: Any) -> dict:
+        self.state.jobs.step(job_id)
+        return self._job(job_id)
+
+    async def hold_job(self, job_id: str, body: models.JobHold, **_: Any) -> dict:
+        self.state.jobs.hold(job_id, body.state)
+        return self._job(job_id)
+
+    async def release_job(self, job_id: str, **_: Any) -> dict:
+        self.state.jobs.release(job_id)
+        return self._job(job_id)
+
+    async def finish_job(self, job_id: str, body: models.JobFinish, **_: Any) -> dict:
+        self.state.jobs.finish(job_id, body.outcome, body.error)
+        return self._job(job_id)
+
+    # ------------------------------------------------------------------ faults
+    async def list_faults(self, **_: Any) -> dict:
+        return {"items": [rule.to_dict() for rule in self.state.faults.rules]}
+
+    async def create_fault(self, body: models.FaultRuleCreate, **_: Any) -> dict:
+        known = served_operations(self.state.config.profile).operation_ids
+        return self.state.faults.add(body.model_dump(exclude_none=True), known).to_dict()
+
+    async def clear_faults(self, **_: Any) -> dict:
+        deleted = len(self.state.faults.rules)
+        self.state.faults.clear()
+        return {"deleted": deleted}
+
+    async def get_fault(self, fault_id: str, **_: Any) -> dict:
+        return self.state.faults.get(fault_id).to_dict()
+
+    async def delete_fault(self, fault_id: str, **_: Any) -> dict:
+        self.state.faults.remove(fault_id)
+        return {"deleted": 1}
+
+    # ------------------------------------------------------------------ journal
+    def _journal_page(self, limit: int | None = None, **criteria: Any) -> dict:
+        journal = self.state.journal
+        find = served_operations(self.state.config.profile).find
+        matching = journal.find(find, **criteria)
+        shown = matching[-limit:] if limit else matching
+        return {
+            "items": [entry.to_dict(find) for entry in shown],
+            "total": len(matching),
+            "received": journal.received,
+            "size": journal.size,
+        }
+
+    async def list_requests(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        operation: str | None = None,
+        status: int | None = None,
+        body_contains: str | None = None,
+        limit: int | None = None,
+        **_: Any,
+    ) -> dict:
+        return self._journal_page(
+            limit, method=method, path=path, operation=operation, status=status, body_contains=body_contains
+        )
+
+    async def find_requests(self, body: models.JournalQuery, **_: Any) -> dict:
+        criteria = body.model_dump(include=body.model_fields_set - {"limit"})
+        return self._journal_page(body.limit, **criteria)
+
+    async def clear_requests(self, **_: Any) -> dict:
+        deleted = len(self.state.journal)
+        self.state.journal.clear()
+        return {"deleted": deleted}

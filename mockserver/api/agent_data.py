@@ -6,11 +6,13 @@ generated model and ``project_id`` resolved from the query or the Project-Id hea
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generated.agent_data import models
 from mockserver.domain.agent_data import AgentDataStore, Scope
 from mockserver.domain.query import Query
+
+if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
+    from generated.agent_data import models
 
 
 def _query(body: models.SearchAgentDataRequest | models.AggregateAgentDataRequest) -> Query:

@@ -7,16 +7,18 @@ are passed on exactly as the client sent them (``exclude_unset``), since every r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connexion import request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from generated.extraction_v1 import models
 from mockserver.domain.extraction import ExtractionStore
 from mockserver.domain.files import FileStore
 from mockserver.errors import RequestValidationError, error_item
+
+if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
+    from generated.extraction_v1 import models
 
 
 def _config(config: models.ExtractConfig | None) -> dict | None:

@@ -42,14 +42,27 @@ class AgentDataStore:
         self._records = self.table.documents()
         # records by id within each scope, in insertion order: the same dicts as the table's
         self._by_scope: dict[Scope, dict[str, dict]] = {}
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Rebuild the index by scope from the table (after the table was replaced whole)."""
+        self._by_scope.clear()
         for record_id, record in self._records.items():
             self._by_scope.setdefault(_scope(record), {})[record_id] = record
 
     # ------------------------------------------------------------------ CRUD
-    def create(self, data: dict, deployment_name: str, collection: str | None, project_id: str | None) -> dict:
+    def create(
+        self,
+        data: dict,
+        deployment_name: str,
+        collection: str | None,
+        project_id: str | None,
+        record_id: str | None = None,
+    ) -> dict:
+        """A new record; ``record_id`` (fixtures, lenient mode) instead of a generated id."""
         now = self.clock.now_iso()
         record = {
-            "id": self.ids.uuid(),
+            "id": record_id or self.ids.uuid(),
             "project_id": project_id or self.default_project_id,
             "deployment_name": deployment_name,
             "collection": collection or DEFAULT_COLLECTION,

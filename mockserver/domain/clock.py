@@ -29,6 +29,16 @@ class Clock:
 
     def __init__(self) -> None:
         self._last = 0.0
+        self._listeners: list = []
+
+    def add_listener(self, callback) -> None:
+        """Call ``callback()`` whenever the clock is moved by hand (a virtual clock's advance, set,
+        freeze, resume or reset): what waits on the clock (webhook deliveries) looks again."""
+        self._listeners.append(callback)
+
+    def _moved(self) -> None:
+        for callback in self._listeners:
+            callback()
 
     def time(self) -> float:
         now = max(time.time(), self._last)
@@ -69,6 +79,7 @@ class VirtualClock(Clock):
     def _rebase(self, instant: float) -> None:
         self._base = instant
         self._anchor = time.monotonic()
+        self._moved()
 
     def advance(self, seconds: float) -> float:
         if seconds < 0:
@@ -90,3 +101,9 @@ class VirtualClock(Clock):
     def resume(self) -> None:
         self._rebase(self.time())
         self._frozen = False
+
+    def reset(self, instant: float, frozen: bool) -> None:
+        """Put the clock at ``instant``, even backwards: only for a state that is emptied or
+        replaced whole at the same time (reset, restore), whose timestamps then stay ordered."""
+        self._rebase(float(instant))
+        self._frozen = frozen

@@ -14,6 +14,11 @@
 
 Jobs, runs and agents are found by id alone (most v1 calls name no project); a project the
 request does name must be the object's, else the object is invisible (404).
+
+Two rules are the store's options, for APIs that do not have them (the seed spec's profile):
+``unique_agent_names`` (a second agent of a name taken in the project is a Conflict) and
+``typed_schemas`` (a data_schema's root must say it describes an object; without it a root that
+names no type is read as an object schema).
 """
 
 from __future__ import annotations
@@ -118,7 +123,15 @@ class ExtractionStore:
     AGENTS, JOBS, RUNS = "extraction_agents", "extraction_jobs", "extraction_runs"
 
     def __init__(
-        self, db: Database, clock: Clock, ids: IdFactory, default_project_id: str, files: FileStore, engine: JobEngine
+        self,
+        db: Database,
+        clock: Clock,
+        ids: IdFactory,
+        default_project_id: str,
+        files: FileStore,
+        engine: JobEngine,
+        unique_agent_names: bool = True,
+        typed_schemas: bool = True,
     ):
         self.agents_table = db.table(self.AGENTS)
         self.jobs_table = db.table(self.JOBS)
@@ -128,6 +141,8 @@ class ExtractionStore:
         self.default_project_id = default_project_id
         self.files = files
         self.engine = engine
+        self.unique_agent_names = unique_agent_names
+        self.typed_schemas = typed_schemas
         self._agents = self.agents_table.documents()
         self._jobs = self.jobs_table.documents()
         self._runs = self.runs_table.documents()
@@ -135,21 +150,32 @@ class ExtractionStore:
     def _project(self, project_id: str | None) -> str:
         return project_id or self.default_project_id
 
-    # ------------------------------------------------------------------ agents
-    def create_agent(self, name: str, data_schema: Any, config: dict, project_id: str | None) -> dict:
-        schema = parse_data_schema(data_schema, ("body", "data_schema"))
-        project = self._project(project_id)
-        if self._agent_named(name, project) is not None:
+    def _schema(self, value: Any, loc: tuple) -> dict[str, Any]:
+        return parse_data_schema(value, loc, self.typed_schemas)
+
+    def _check_name_free(self, name: str, project: str) -> None:
+        if self.unique_agent_names and self._agent_named(name, project) is not None:
             raise Conflict(
                 f"An extraction agent named {name!r} already exists in project {project}: pick another name, "
                 "or get it with GET /api/v1/extraction/extraction-agents/by-name/{name}."
             )
-        return self._insert_agent(name, schema, config, project, None)
 
-    def _insert_agent(self, name: str, schema: dict, config: dict, project: str, custom: str | None) -> dict:
+    # ------------------------------------------------------------------ agents
+    def create_agent(
+        self, name: str, data_schema: Any, config: dict, project_id: str | None, agent_id: str | None = None
+    ) -> dict:
+        """A new agent; ``agent_id`` (fixtures, lenient mode) instead of a generated id."""
+        schema = self._schema(data_schema, ("body", "data_schema"))
+        project = self._project(project_id)
+        self._check_name_free(name, project)
+        return self._insert_agent(name, schema, config, project, None, agent_id)
+
+    def _insert_agent(
+        self, name: str, schema: dict, config: dict, project: str, custom: str | None, agent_id: str | None = None
+    ) -> dict:
         now = self.clock.now_iso()
         agent = {
-            "id": self.ids.uuid(),
+            "id": agent_id or self.ids.uuid(),
             "name": name,
             "project_id": project,
             "config": config,
@@ -192,12 +218,17 @@ class ExtractionStore:
         )
         return existing or self._insert_agent(DEFAULT_AGENT_NAME, {}, dict(DEFAULT_AGENT_CONFIG), project, "default")
 
-    def update_agent(self, agent_id: str, data_schema: Any, config: dict, project_id: str | None = None) -> dict:
-        self.get_agent(agent_id, project_id)
-        schema = parse_data_schema(data_schema, ("body", "data_schema"))
-        self.agents_table.update(
-            {"data_schema": schema, "config": config, "updated_at": self.clock.now_iso()}, doc_ids=[agent_id]
-        )
+    def update_agent(
+        self, agent_id: str, data_schema: Any, config: dict, project_id: str | None = None, name: str | None = None
+    ) -> dict:
+        """Replace the agent's schema and config; ``name`` renames it (the v1 API cannot, the seed spec can)."""
+        agent = self.get_agent(agent_id, project_id)
+        schema = self._schema(data_schema, ("body", "data_schema"))
+        changes = {"data_schema": schema, "config": config, "updated_at": self.clock.now_iso()}
+        if name is not None and name != agent["name"]:
+            self._check_name_free(name, agent["project_id"])
+            changes["name"] = name
+        self.agents_table.update(changes, doc_ids=[agent_id])
         return self._agents[agent_id]
 
     def delete_agent(self, agent_id: str, project_id: str | None = None) -> None:
@@ -216,16 +247,21 @@ class ExtractionStore:
         priority: str | None = None,
         webhook_configurations: list | None = None,
         schedule: Schedule | None = None,
+        job_id: str | None = None,
+        run_id: str | None = None,
     ) -> dict:
+        """A new job (and its run); ``job_id``/``run_id`` (lenient mode) instead of generated ids."""
         agent = self.get_agent(agent_id, project_id)
         schema = (
-            parse_data_schema(data_schema_override, ("body", "data_schema_override"))
+            self._schema(data_schema_override, ("body", "data_schema_override"))
             if data_schema_override is not None
             else agent["data_schema"]
         )
         file = self.files.get(file_id, agent["project_id"])
         config = config_override if config_override is not None else agent["config"]
-        return self._start(agent, file, config, schema, from_ui, priority, webhook_configurations, schedule)
+        return self._start(
+            agent, file, config, schema, from_ui, priority, webhook_configurations, schedule, job_id, run_id
+        )
 
     def run_batch(
         self,
@@ -264,7 +300,7 @@ class ExtractionStore:
         webhook_configurations: list | None = None,
     ) -> dict:
         """A job on the project's default agent, for a file given inline, by id or as text."""
-        schema = parse_data_schema(data_schema, ("body", "data_schema"))
+        schema = self._schema(data_schema, ("body", "data_schema"))
         given = [name for name, value in (("file", file), ("file_id", file_id), ("text", text)) if value is not None]
         if len(given) != 1:
             raise InvalidField(
@@ -299,6 +335,8 @@ class ExtractionStore:
         priority: str | None,
         webhook_configurations: list | None,
         schedule: Schedule | None,
+        job_id: str | None = None,
+        run_id: str | None = None,
     ) -> dict:
         content = self.files.content(file["id"])
         result = synthesis.extract(content, schema, config.get("extraction_target"))
@@ -306,7 +344,7 @@ class ExtractionStore:
         if schedule is None:
             schedule = self.engine.default_schedule.ending(outcome, error) if error else self.engine.default_schedule
         now = self.clock.now_iso()
-        job_id, run_id = self.ids.uuid(), self.ids.uuid()
+        job_id, run_id = job_id or self.ids.uuid(), run_id or self.ids.uuid()
         job = {
             "id": job_id,
             "project_id": agent["project_id"],
@@ -457,6 +495,5 @@ class ExtractionStore:
             "updated_at": _instant(status.since),
         }
 
-    @staticmethod
-    def validate_schema(data_schema: Any) -> dict:
-        return {"data_schema": parse_data_schema(data_schema, ("body", "data_schema"))}
+    def validate_schema(self, data_schema: Any) -> dict:
+        return {"data_schema": self._schema(data_schema, ("body", "data_schema"))}

@@ -40,7 +40,7 @@ log = logging.getLogger("llamacloud_mock.files")
 DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024  # bytes (--max-file-size)
 DEFAULT_URL_LIFETIME = 3600  # seconds a content URL stays valid when the request names none
 MAX_NAME_LENGTH = 255
-PRIVATE_FIELDS = ("content_type", "sha256", "signing_key")
+PRIVATE_FIELDS = ("content_type", "sha256", "signing_key", "seq")  # seq: creation order, for newest-first lists
 
 
 def sanitize_name(raw: str | None, default: str = "file") -> str:
@@ -106,6 +106,12 @@ class BlobStore:
         else:
             (self.folder / file_id).unlink(missing_ok=True)
 
+    def keep_only(self, file_ids: set[str]) -> None:
+        """Remove the bytes of every file but these (reset: none; restore: a snapshot's)."""
+        for file_id in [f for f in self._memory if f not in file_ids]:
+            del self._memory[file_id]
+        self.remove_orphans(file_ids)
+
     def remove_orphans(self, known: set[str]) -> int:
         """Delete bytes no record refers to (left by a crash between the two writes of a deletion)."""
         if self.folder is None:
@@ -152,12 +158,14 @@ class FileStore:
         content_type: str | None = None,
         external_file_id: str | None = None,
         purpose: str | None = None,
+        file_id: str | None = None,
     ) -> dict[str, Any]:
+        """A new file; ``file_id`` (fixtures, lenient mode) instead of a generated id."""
         self.check_size(len(content))
         clean = sanitize_name(name)
         now = self.clock.now_iso()
         record = {
-            "id": self.ids.uuid(),
+            "id": file_id or self.ids.uuid(),
             "name": clean,
             "project_id": project_id or self.default_project_id,
             "external_file_id": external_file_id or clean,
@@ -174,10 +182,17 @@ class FileStore:
             "content_type": content_type_of(clean, content_type),
             "sha256": hashlib.sha256(content).hexdigest(),
             "signing_key": secrets.token_hex(16),
+            "seq": self._next_seq(),
         }
         self.blobs.put(record["id"], content)
         self.table.insert(Document(record, doc_id=record["id"]))
         return self._records[record["id"]]
+
+    def _next_seq(self) -> int:
+        """One more than any file's: the newest file is the last inserted (a restore keeps the order)."""
+        last = next(reversed(self._records.values()), None)
+        self._seq = max(getattr(self, "_seq", 0), last.get("seq", 0) if last else 0) + 1
+        return self._seq
 
     def get(self, file_id: str, project_id: str | None = None) -> dict[str, Any]:
         """The record; a project named by the request must be the file's (else it is invisible)."""

@@ -26,11 +26,12 @@ seen in it.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from tinydb.table import Document
 
-from mockserver.domain.clock import Clock
+from mockserver.domain.clock import Clock, format_instant
 from mockserver.domain.errors import Conflict, InvalidField, NotFound
 from mockserver.storage import Database
 
@@ -47,6 +48,17 @@ OUTCOMES = (SUCCEEDED, PARTIALLY_SUCCEEDED, FAILED)
 TERMINAL = (*OUTCOMES, CANCELLED)
 
 DEFAULT_JOB_DURATION = 2.0  # seconds: half queued, half running (--job-duration)
+
+# Extract v2 (/api/v2/extract) wire status of each state. It has no partial status: a partial
+# success is COMPLETED, its field errors in extract_metadata (mockserver/domain/extract_v2.py).
+EXTRACT_V2_STATUS = {
+    QUEUED: "PENDING",
+    RUNNING: "RUNNING",
+    SUCCEEDED: "COMPLETED",
+    PARTIALLY_SUCCEEDED: "COMPLETED",
+    FAILED: "FAILED",
+    CANCELLED: "CANCELLED",
+}
 
 DEFAULT_ERRORS = {
     FAILED: "The job failed (forced by llamacloud-mock).",
@@ -164,6 +176,10 @@ def advance(record: dict[str, Any], now: float, poll: bool = False) -> dict[str,
     return {**record, "history": [*history, *entered], "timer_from": timer_from, "polls": polls}
 
 
+def _instant(seconds: float) -> str:
+    return format_instant(datetime.fromtimestamp(seconds, tz=UTC))
+
+
 def status_of(record: dict[str, Any]) -> JobStatus:
     state = record["history"][-1][0]
     error = None
@@ -213,6 +229,16 @@ class JobEngine:
         if job_id in self._records:
             self.table.remove(doc_ids=[job_id])
 
+    def due_at(self, job_id: str) -> float | None:
+        """When, on the clock, the job leaves its current state by itself: None when it has
+        finished, is held, or counts polls (then only a read moves it)."""
+        record = self._advance(job_id, poll=False)
+        state = record["history"][-1][0]
+        if record["held"] or state not in ACTIVE:
+            return None
+        kind, amount = Schedule.from_dict(record["schedule"]).step(state)
+        return record["timer_from"] + amount if kind == "seconds" else None
+
     # ------------------------------------------------------------------ per-job control
     def set_schedule(self, job_id: str, schedule: Schedule) -> JobStatus:
         """Replace the schedule of an unfinished job; its current state keeps its start."""
@@ -247,6 +273,40 @@ class JobEngine:
 
     def cancel(self, job_id: str) -> JobStatus:
         return self.finish(job_id, CANCELLED)
+
+    def step(self, job_id: str) -> JobStatus:
+        """Move an unfinished job to its next state now: queued to running, running to the
+        schedule's outcome. A hold stays on (a held job steps only when told); the new state's
+        step starts counting from now."""
+        record = self._active(job_id, "advance")
+        schedule = Schedule.from_dict(record["schedule"])
+        state = record["history"][-1][0]
+        now = self.clock.time()
+        if state == QUEUED:
+            history = [*record["history"], [RUNNING, now]]
+            self.table.update({"history": history, "timer_from": now, "polls": 0}, doc_ids=[job_id])
+            return self.read(job_id)
+        return self.finish(job_id, schedule.outcome, schedule.error)
+
+    def list(self, state: str | None = None) -> list[tuple[str, str, JobStatus]]:
+        """(id, kind, status) of every job (in one state only, when given), oldest first."""
+        jobs = [(job_id, self._records[job_id]["kind"], self.read(job_id)) for job_id in list(self._records)]
+        return [job for job in jobs if state is None or job[2].state == state]
+
+    def describe(self, job_id: str) -> dict[str, Any]:
+        """The job's lifecycle as the admin API shows it: state, schedule, history and hold."""
+        status = self.read(job_id)
+        record = self._records[job_id]
+        return {
+            "id": job_id,
+            "kind": record["kind"],
+            "state": status.state,
+            "held": status.held,
+            "error": status.error,
+            "schedule": dict(record["schedule"]),
+            "history": [{"state": state, "at": _instant(at)} for state, at in status.history],
+            "polls": record["polls"],
+        }
 
     # ------------------------------------------------------------------ internals
     def _get(self, job_id: str) -> dict[str, Any]:

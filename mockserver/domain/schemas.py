@@ -3,8 +3,10 @@
 A ``data_schema`` arrives as a JSON object or as a string holding one. It must be a valid JSON
 Schema (checked against the metaschema its ``$schema`` names, Draft 2020-12 by default, which is
 what pydantic's ``model_json_schema()`` produces), describe an object at its root, and use only
-local ``$ref`` that resolve. Each failure is an InvalidField whose ``loc`` points at the bad part,
-e.g. ``["body", "data_schema", "properties", "total", "type"]``.
+local ``$ref`` that resolve. Where an API types its schemas as any JSON object (the seed spec),
+``typed_root=False`` also takes a root that names no type as an object schema. Each failure is
+an InvalidField whose ``loc`` points at the bad part, e.g.
+``["body", "data_schema", "properties", "total", "type"]``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def validator_class(schema: dict[str, Any]) -> type:
         return validators.validator_for(schema, default=Draft202012Validator)
 
 
-def parse_data_schema(value: Any, loc: tuple) -> dict[str, Any]:
+def parse_data_schema(value: Any, loc: tuple, typed_root: bool = True) -> dict[str, Any]:
     """The schema as a dict, checked; ``value`` is what the request carried at ``loc``."""
     if isinstance(value, str):
         try:
@@ -37,7 +39,7 @@ def parse_data_schema(value: Any, loc: tuple) -> dict[str, Any]:
             ) from None
     if not isinstance(value, dict):
         raise InvalidField(loc, "data_schema must be a JSON Schema object", "dict_type")
-    check_data_schema(value, loc)
+    check_data_schema(value, loc, typed_root)
     return value
 
 
@@ -45,14 +47,15 @@ def _pointer(path) -> str:
     return "/" + "/".join(str(p) for p in path) if path else "the root"
 
 
-def check_data_schema(schema: dict[str, Any], loc: tuple) -> None:
+def check_data_schema(schema: dict[str, Any], loc: tuple, typed_root: bool = True) -> None:
     cls = validator_class(schema)
     error = best_match(cls(cls.META_SCHEMA).iter_errors(schema))
     if error is not None:
         path = tuple(error.absolute_path)
         raise InvalidField((*loc, *path), f"Invalid JSON Schema at {_pointer(path)}: {error.message}", "value_error")
     root_type = schema.get("type")
-    if root_type != "object" and not (root_type is None and isinstance(schema.get("properties"), dict)):
+    untyped_ok = not typed_root or isinstance(schema.get("properties"), dict)
+    if root_type != "object" and not (root_type is None and untyped_ok):
         found = orjson.dumps(root_type).decode() if root_type is not None else "a schema without type"
         raise InvalidField(
             (*loc, "type"),

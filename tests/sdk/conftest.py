@@ -1,13 +1,16 @@
 """Fixtures of the SDK suites: the official SDKs talk HTTP to a real fake server.
 
 The server runs as a subprocess of the project's own venv (``$LLAMACLOUD_MOCK_PYTHON``, set by
-``make test-sdk``; default ``.venv/bin/python``), one per session on a free port. Tests share it,
-so each test works in its own deployment (and, where projects matter, in fresh projects).
+``make test-sdk``; default ``.venv/bin/python``), one per session on a free port, started by
+``mockserver.testing.run_server`` (the pytest plugin's runner; the project is installed in each
+SDK venv). Tests share it, so each test works in its own deployment (and, where projects matter,
+in fresh projects). ``fake_server(log, *flags)`` starts another one with other options.
 The data both suites use is in sdk_data.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -20,11 +23,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mockserver.testing import run_server
+
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "test-key"
 START_TIMEOUT = 30.0
 
 
+# _free_port and _wait_until_serving: for suites that start servers of their own (prefer fake_server)
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -47,26 +53,19 @@ def _wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"the fake did not answer on {url} within {START_TIMEOUT:.0f}s; its output:\n{log.read_text()}")
 
 
+@contextlib.contextmanager
+def fake_server(log: Path, *flags: str) -> Iterator[str]:
+    """The URL of a fake of the project's venv started with ``flags``, until the block ends."""
+    python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
+    with run_server(["--api-key", API_KEY, *flags], mode="process", python=python, log_path=log) as mock:
+        yield mock.url
+
+
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory) -> Iterator[str]:
     """The URL of a fake started for this session (and stopped after it)."""
-    python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    command = [python, "-m", "mockserver", "serve", "--port", str(port), "--api-key", API_KEY]
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(url, server, log)
+    with fake_server(tmp_path_factory.mktemp("server") / "server.log") as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="session")

@@ -9,17 +9,14 @@ Each test works in a fresh project.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Literal
 
 import httpx
 import pytest
-from conftest import API_KEY, ROOT, _free_port, _wait_until_serving
+from conftest import API_KEY, fake_server
 from llama_cloud import ExtractConfig, ExtractMode, ExtractTarget
 from llama_cloud.client import AsyncLlamaCloud
 from llama_cloud.core.api_error import ApiError
@@ -51,48 +48,17 @@ def invoice_text(number: str, vendor: str = "Globex", total: str = "1,250.00") -
     return f"Invoice Number: {number}\nVendor: {vendor}\nTotal: {total}\nCurrency: eur\nPaid: no\n"
 
 
-@contextlib.contextmanager
-def fake_server(log: Path, *flags: str):
-    """A fake started with extra flags (see tests/sdk/conftest.py for the shared one)."""
-    python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
-    port = _free_port()
-    command = [
-        python,
-        "-m",
-        "mockserver",
-        "serve",
-        "--port",
-        str(port),
-        "--api-key",
-        API_KEY,
-        "--validate-responses",
-        *flags,
-    ]
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(url, server, log)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 @pytest.fixture(scope="module")
 def fast_url(tmp_path_factory):
-    with fake_server(tmp_path_factory.mktemp("fast") / "server.log", "--job-duration", "0.2") as url:
+    log = tmp_path_factory.mktemp("fast") / "server.log"
+    with fake_server(log, "--job-duration", "0.2", "--validate-responses") as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def virtual_url(tmp_path_factory):
     log = tmp_path_factory.mktemp("virtual") / "server.log"
-    with fake_server(log, "--virtual-clock", "--job-duration", "10") as url:
+    with fake_server(log, "--virtual-clock", "--job-duration", "10", "--validate-responses") as url:
         yield url
 
 

@@ -1,0 +1,333 @@
+"""What the harness tests: each spec, the fake's profile serving it, and what a run must know about it.
+
+A ``Target`` names a spec and the profile of the fake that serves it (``make contract`` runs each
+one against its own fake). Besides, it says how to delete what a run creates on a live API
+(``CleanupRule``: from a create operation's response to a DELETE path) and which failures are
+known conflicts that no schema can express (``Exclusion``, each with its reason, listed in every
+report with how many failures it dropped).
+
+Any other OpenAPI document can be tested too (``Target.from_path``): it gets no exclusions, and
+its cleanup rules come from the OpenAPI links from a create operation to a DELETE operation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from contracts import aids
+
+ROOT = Path(__file__).resolve().parent.parent
+OPENAPI = ROOT / "openapi"
+
+
+@dataclass(frozen=True)
+class CleanupRule:
+    """After a 2xx answer to ``operation_id``, DELETE ``delete_path`` (relative to the spec's base
+    path) with ``{id}`` replaced by the response body's ``id_field``."""
+
+    operation_id: str
+    delete_path: str
+    id_field: str = "id"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A failure the harness drops, because it is a known conflict, not drift.
+
+    It matches a failure of one of ``checks`` (Schemathesis check names) on ``operations``
+    (labels such as ``POST /api/v1/beta/agent-data/:search``; empty: any operation) when
+    ``applies(response_body, status_code)`` is true.
+    """
+
+    id: str
+    checks: tuple[str, ...]
+    operations: tuple[str, ...]
+    reason: str
+    applies: Callable[[Any, int], bool] = field(default=lambda body, status: True, compare=False)
+
+    def matches(self, check: str, operation: str, body: Any, status: int) -> bool:
+        return (
+            check in self.checks
+            and (not self.operations or operation in self.operations)
+            and self.applies(body, status)
+        )
+
+
+def rejected_at(*locs: tuple[str, ...], status: int = 422) -> Callable[[Any, int], bool]:
+    """A FastAPI-shaped rejection (``{"detail": [{"loc": [...]}]}``) whose every error points at
+    one of ``locs`` (or inside it)."""
+
+    def applies(body: Any, code: int) -> bool:
+        if code != status or not isinstance(body, dict) or not isinstance(body.get("detail"), list):
+            return False
+        errors = body["detail"]
+        return bool(errors) and all(
+            isinstance(e, dict) and any(tuple(e.get("loc", ()))[: len(loc)] == loc for loc in locs) for e in errors
+        )
+
+    return applies
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    spec: Path
+    profile: str | None  # the fake's --profile serving this spec; None: not served by the fake
+    cleanup: tuple[CleanupRule, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    aids: tuple[Callable, ...] = ()  # map_case hooks (contracts/aids.py)
+    description: str = ""
+
+    def load(self) -> dict[str, Any]:
+        return yaml.safe_load(self.spec.read_text())
+
+    @property
+    def base_path(self) -> str:
+        """The path of the spec's first server (``/api/v1`` for the seed spec), appended to base URLs."""
+        servers = self.load().get("servers") or [{"url": "/"}]
+        path = re.sub(r"^[a-z]+://[^/]+", "", servers[0].get("url", "/"))
+        return path.rstrip("/")
+
+    def cleanup_rules(self) -> tuple[CleanupRule, ...]:
+        return self.cleanup or tuple(rules_from_links(self.load()))
+
+    @classmethod
+    def from_path(cls, path: Path) -> Target:
+        return cls(name=path.stem, spec=path, profile=None, description=f"{path}")
+
+
+def rules_from_links(spec: dict[str, Any]) -> list[CleanupRule]:
+    """Cleanup rules from the spec's links: a link from a create operation to a DELETE operation
+    whose path parameter comes from ``$response.body#/<field>``."""
+    deletes = {}
+    for path, item in spec.get("paths", {}).items():
+        if isinstance(item.get("delete"), dict) and "operationId" in item["delete"]:
+            deletes[item["delete"]["operationId"]] = path
+    rules = []
+    for item in spec.get("paths", {}).values():
+        operation = item.get("post")  # what creates
+        if isinstance(operation, dict):
+            for response in operation.get("responses", {}).values():
+                for link in (response.get("links") or {}).values():
+                    target = link.get("operationId")
+                    if target not in deletes:
+                        continue
+                    for name, expression in (link.get("parameters") or {}).items():
+                        match = re.fullmatch(r"\$response\.body#/(\w+)", str(expression))
+                        if match:
+                            path = deletes[target].replace("{" + name.split(".")[-1] + "}", "{id}")
+                            rules.append(CleanupRule(operation["operationId"], path, match.group(1)))
+    return list(dict.fromkeys(rules))
+
+
+# ----------------------------------------------------------------------------- exclusions
+def rejected_at_root(body: Any, status: int) -> bool:
+    """A 422 whose every error is at ``["body"]`` itself: a rule across several fields."""
+    if status != 422 or not isinstance(body, dict) or not isinstance(body.get("detail"), list) or not body["detail"]:
+        return False
+    return all(isinstance(e, dict) and list(e.get("loc", ())) == ["body"] for e in body["detail"])
+
+
+def _rejected_inside(body: Any, status: int, fields: tuple[str, ...]) -> bool:
+    """A 422 whose every error is inside one of ``fields`` of the body, at any depth
+    (``["body", "configuration", "data_schema", "type"]``)."""
+    if status != 422 or not isinstance(body, dict) or not isinstance(body.get("detail"), list) or not body["detail"]:
+        return False
+    return all(
+        isinstance(e, dict)
+        and list(e.get("loc", ()))[:1] == ["body"]
+        and any(part in fields for part in e.get("loc", ()))
+        for e in body["detail"]
+    )
+
+
+def _rejected_schema(body: Any, status: int) -> bool:
+    return _rejected_inside(body, status, ("data_schema", "data_schema_override"))
+
+
+# Known conflicts of every spec: conventions of the real API that no OpenAPI schema can express.
+PAGE_TOKEN = Exclusion(
+    id="opaque-page-token",
+    checks=("positive_data_acceptance",),
+    operations=(),
+    reason=(
+        "A `page_token` is opaque: only a `next_page_token` the server issued is valid, and a schema "
+        "cannot say which strings those are. A generated token is rejected with 422 at "
+        '`["body", "page_token"]` (or `["query", "page_token"]`), as the real API rejects a forged one. '
+        "The specs' links feed real tokens back (`NextPage`), so the stateful phase tests those."
+    ),
+    applies=rejected_at(("body", "page_token"), ("query", "page_token")),
+)
+CROSS_FIELD = Exclusion(
+    id="cross-field-rule",
+    checks=("positive_data_acceptance",),
+    operations=(),
+    reason=(
+        "A rule across several optional fields, stated in the spec's descriptions (\"exactly one of "
+        'file, file_id and text"): OpenAPI 3.0 could only state it as a `oneOf` of the whole body, '
+        "which would make the generated request models lose FastAPI's error locations. A body breaking "
+        'it is rejected with 422 at `["body"]` itself.'
+    ),
+    applies=rejected_at_root,
+)
+DATA_SCHEMA = Exclusion(
+    id="data-schema-semantics",
+    checks=("positive_data_acceptance",),
+    operations=(),
+    reason=(
+        "A `data_schema` (or `data_schema_override`) is typed as any object or string, but the server "
+        "checks that it is a JSON Schema: valid against its metaschema, describing an object at its root, "
+        "with local `$ref`s that resolve, and for a string, JSON holding such a schema. The metaschema "
+        "cannot be restated in OpenAPI 3.0, and spelling the root rule out in the spec would make the "
+        "generated model rebuild the schema instead of keeping it verbatim (it is echoed exactly as sent). "
+        'A generated one that is no JSON Schema is rejected with 422 at `["body", ..., "data_schema", ...]`. '
+        "The harness's generation aid (contracts/aids.py) sends usable schemas in most positive cases."
+    ),
+    applies=lambda body, status: _rejected_schema(body, status),
+)
+WEBHOOK_URL = Exclusion(
+    id="webhook-url-semantics",
+    checks=("positive_data_acceptance",),
+    operations=(),
+    reason=(
+        "A `webhook_url` the server will call must be an absolute http or https URL with a host and a "
+        "port in 1-65535; the spec types it as a string (a pattern for every valid host and port would be "
+        "unreadable, and a simpler one would refuse valid URLs). Another string is rejected with 422 at "
+        '`["body", ..., "webhook_url"]`.'
+    ),
+    applies=lambda body, status: _rejected_inside(body, status, ("webhook_url",)),
+)
+ORDER_BY = Exclusion(
+    id="sort-term-vocabulary",
+    checks=("positive_data_acceptance",),
+    operations=(),
+    reason=(
+        "`order_by` is a free string whose terms the server parses: fields of a vocabulary (`created_at`, "
+        "`data.<path>`...), for an aggregate only `count` and the paths of its `group_by` (a constraint "
+        "between two fields). The descriptions state the grammar; as a regex `pattern` it would also make "
+        "every client read pydantic's \"String should match pattern '<400 characters>'\" instead of the "
+        "server's \"cannot sort by 'name': ... data fields need the 'data.' prefix\". A term outside it is "
+        'rejected with 422 at `["body", "order_by"]` (or `["query", "order_by"]`).'
+    ),
+    applies=rejected_at(("body", "order_by"), ("query", "order_by")),
+)
+COMMON_EXCLUSIONS = (PAGE_TOKEN, CROSS_FIELD, DATA_SCHEMA, WEBHOOK_URL, ORDER_BY)
+
+AGENT_DATA = Target(
+    name="agent_data",
+    spec=OPENAPI / "agent_data.yaml",
+    profile="default",
+    description="Agent Data (openapi/agent_data.yaml), the real wire format",
+    cleanup=(CleanupRule("create_agent_data", "/api/v1/beta/agent-data/{id}"),),
+    exclusions=COMMON_EXCLUSIONS,
+)
+EXTRACTION_V1 = Target(
+    name="extraction_v1",
+    spec=OPENAPI / "extraction_v1.yaml",
+    profile="default",
+    description="Extraction v1 and Files v1 (openapi/extraction_v1.yaml), the real wire format",
+    cleanup=(
+        CleanupRule("create_extraction_agent", "/api/v1/extraction/extraction-agents/{id}"),
+        CleanupRule("upload_file", "/api/v1/files/{id}"),
+    ),
+    exclusions=COMMON_EXCLUSIONS,
+    aids=(aids.data_schemas, aids.for_operations(aids.stateless_sources, "POST /api/v1/extraction/run")),
+)
+SCHEMA_FROM_PROMPT = Exclusion(
+    id="schema-generation-prompt",
+    checks=("positive_data_acceptance",),
+    operations=("POST /api/v2/extract/schema/generate",),
+    reason=(
+        "The fake generates a schema from the field names it can read in a `prompt` "
+        "(mockserver/domain/schema_generation.py); the real service asks a model, which answers any "
+        'prompt. A prompt naming no field is rejected with 422 at `["body", "prompt"]`: a known limit '
+        "of the fake, not of the spec."
+    ),
+    applies=rejected_at(("body", "prompt")),
+)
+EXTRACT_V2 = Target(
+    name="extract_v2",
+    spec=OPENAPI / "extract_v2.yaml",
+    profile="default",
+    description="Extract v2 (openapi/extract_v2.yaml), the real wire format",
+    exclusions=(*COMMON_EXCLUSIONS, SCHEMA_FROM_PROMPT),
+    aids=(aids.one_configuration, aids.data_schemas),
+)
+
+SEED_LIST_WITHOUT_PROJECT = Exclusion(
+    id="seed-list-agents-without-project",
+    checks=("status_code_conformance",),
+    operations=("GET /extraction/extraction-agents",),
+    reason=(
+        "The seed spec requires `project_id` to list agents but declares only 200 and 401 for the "
+        "operation. A request without it must be rejected (negative data), and no declared status "
+        "says so: 401 would tell the client its key is wrong. The fake answers 400, as the seed "
+        "declares for the invalid requests of its other operations (an unavoidable mismatch, also "
+        "listed in contracts/reports/seed-vs-real.md)."
+    ),
+    applies=lambda body, status: status == 400 and rejected_at(("query", "project_id"), status=400)(body, status),
+)
+
+SEED = Target(
+    name="seed",
+    spec=OPENAPI / "seed" / "llamaextract-api.yaml",
+    profile="seed",
+    description="The published LlamaExtract spec (openapi/seed/llamaextract-api.yaml, OpenAPI 3.1), as written",
+    cleanup=(
+        CleanupRule("createExtractionAgent", "/extraction/extraction-agents/{id}"),
+        CleanupRule(
+            "uploadFile", "/files/{id}", note="outside the seed spec: the real API's DELETE /api/v1/files/{id}"
+        ),
+    ),
+    exclusions=(*COMMON_EXCLUSIONS, SEED_LIST_WITHOUT_PROJECT),
+)
+KNOWN = {target.spec.resolve(): target for target in (AGENT_DATA, EXTRACTION_V1, EXTRACT_V2, SEED)}
+# the fake's own controls, not a LlamaCloud API: not a contract target
+NOT_TARGETS = ("admin.yaml",)
+
+
+def all_targets() -> dict[str, Target]:
+    """Every LlamaCloud spec the fake serves, in every profile, by name (the spec file's stem;
+    ``seed`` for the published spec, tested as published, not as derived for connexion)."""
+    from mockserver.api import PROFILES
+    from mockserver.codegen import DERIVED
+
+    sources = {derived: source for source, derived in DERIVED.items()}
+    targets: dict[str, Target] = {}
+    for profile, served in PROFILES.items():
+        for api in served.apis:
+            if api.spec in NOT_TARGETS:
+                continue
+            path = (OPENAPI / sources.get(api.spec, api.spec)).resolve()
+            known = KNOWN.get(path)
+            target = known or Target(
+                name=path.stem,
+                spec=path,
+                profile=profile,
+                description=f"openapi/{api.spec}",
+                exclusions=COMMON_EXCLUSIONS,
+                aids=(aids.data_schemas,),
+            )
+            targets.setdefault(target.name, target)
+    return targets
+
+
+def resolve(spec: str) -> Target:
+    """A target by name (``agent_data``, ``extraction_v1``, ``seed``...) or by path to any OpenAPI document."""
+    targets = all_targets()
+    if spec in targets:
+        return targets[spec]
+    path = Path(spec)
+    if not path.exists():
+        raise ValueError(f"unknown spec {spec!r}: name one of {', '.join(targets)} or give the path of an OpenAPI file")
+    for target in targets.values():
+        if path.resolve() == target.spec.resolve():
+            return target
+    return Target.from_path(path)

@@ -1,0 +1,181 @@
+"""The request journal: what clients sent, for verification, in a capped ring buffer.
+
+Every request outside the admin API (``/_mock/``) is recorded when it arrives: method, path,
+query string, headers and body (its first ``MAX_BODY_BYTES``), then its status (``null`` for a
+dropped connection), its duration and the fault rule that answered it, if any. The journal keeps
+the last ``size`` requests (``--journal-size``, default 1000; 0 turns it off) so a long run never
+grows it without bound (WireMock's unbounded journal is a classic out-of-memory in CI).
+
+Queries select by method, path (a glob: ``*`` matches any characters, ``/`` included),
+operation (an operationId), status, a substring of the body, or a JSON body that contains
+given values (``{"deployment_name": "x"}`` matches any JSON body with that member).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from mockserver import jsonio
+from mockserver.domain.clock import format_instant
+
+DEFAULT_JOURNAL_SIZE = 1000
+MAX_BODY_BYTES = 64 * 1024
+
+
+class Entry:
+    __slots__ = (
+        "seq",
+        "received_at",
+        "method",
+        "path",
+        "query",
+        "headers",
+        "body",
+        "body_size",
+        "status",
+        "duration_ms",
+        "fault",
+        "started",
+        "operation",
+    )
+
+    def __init__(self, seq: int, scope: dict[str, Any]):
+        self.seq = seq
+        self.received_at = time.time()
+        self.started = time.perf_counter()
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.query: bytes = scope.get("query_string", b"")
+        self.headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+        self.body = bytearray()
+        self.body_size = 0
+        self.status: int | None = None
+        self.duration_ms: float | None = None
+        self.fault: str | None = None
+        self.operation: str | None | bool = False  # False: not looked up yet
+
+    # -- filled in as the request goes
+    def add_body(self, chunk: bytes) -> None:
+        self.body_size += len(chunk)
+        room = MAX_BODY_BYTES - len(self.body)
+        if room > 0:
+            self.body += chunk[:room]
+
+    def finish(self, status: int | None) -> None:
+        if self.duration_ms is None:
+            self.status = status
+            self.duration_ms = round((time.perf_counter() - self.started) * 1000, 3)
+
+    # -- read back
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json_body(self) -> Any:
+        """The body parsed as JSON, or None when it is not JSON (or was cut)."""
+        if not self.body or self.body_size > len(self.body):
+            return None
+        try:
+            return jsonio.loads(bytes(self.body))
+        except ValueError:
+            return None
+
+    def operation_id(self, find: Callable[[str, str], str | None]) -> str | None:
+        if self.operation is False:
+            self.operation = find(self.method, self.path)
+        return self.operation  # type: ignore[return-value]
+
+    def to_dict(self, find: Callable[[str, str], str | None]) -> dict[str, Any]:
+        headers: dict[str, str] = {}
+        for name, value in self.headers:
+            key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        parsed = self.json_body()
+        return {
+            "seq": self.seq,
+            "received_at": format_instant(datetime.fromtimestamp(self.received_at, tz=UTC)),
+            "method": self.method,
+            "path": self.path,
+            "query": self.query.decode("latin-1"),
+            "operation": self.operation_id(find),
+            "headers": headers,
+            "body": parsed if parsed is not None else (self.text() if self.body else None),
+            "body_size": self.body_size,
+            "body_truncated": self.body_size > len(self.body),
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            "fault": self.fault,
+        }
+
+
+def contains(actual: Any, expected: Any) -> bool:
+    """Whether ``actual`` holds ``expected``: objects member by member (recursively), anything
+    else by equality of the same JSON type (1 is not true)."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and contains(actual[key], value) for key, value in expected.items()
+        )
+    return type(actual) is type(expected) and actual == expected
+
+
+def glob(pattern: str) -> re.Pattern:
+    return re.compile(fnmatch.translate(pattern))
+
+
+class Journal:
+    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE):
+        self.size = size
+        self._entries: deque[Entry] = deque(maxlen=max(size, 0))
+        self._seq = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.size > 0
+
+    @property
+    def received(self) -> int:
+        """Requests recorded since the start (or the last clear), the ones dropped off included."""
+        return self._seq
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def start(self, scope: dict[str, Any]) -> Entry:
+        self._seq += 1
+        entry = Entry(self._seq, scope)
+        self._entries.append(entry)
+        return entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._seq = 0
+
+    def find(
+        self,
+        find_operation: Callable[[str, str], str | None],
+        method: str | None = None,
+        path: str | None = None,
+        operation: str | None = None,
+        status: int | None = None,
+        body_contains: str | None = None,
+        body: Any = None,
+    ) -> list[Entry]:
+        """Matching entries, oldest first."""
+        pattern = glob(path) if path is not None else None
+        wanted_method = method.upper() if method else None
+        found = [
+            entry
+            for entry in self._entries
+            if (wanted_method is None or entry.method == wanted_method)
+            and (pattern is None or pattern.match(entry.path))
+            and (status is None or entry.status == status)
+            and (operation is None or entry.operation_id(find_operation) == operation)
+            and (body_contains is None or body_contains in entry.text())
+            and (body is None or contains(entry.json_body(), body))
+        ]
+        return found

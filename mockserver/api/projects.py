@@ -1,0 +1,33 @@
+"""Wire adapter of the project reads (openapi/projects.yaml): ``/api/v1/projects``, ``/api/v2/projects``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.domain.projects import ProjectStore
+
+
+class ProjectsApi:
+    def __init__(self, projects: ProjectStore):
+        self.projects = projects
+
+    async def list_projects(
+        self, project_name: str | None = None, organization_id: str | None = None, **_: Any
+    ) -> list:
+        return self.projects.list(project_name, organization_id)
+
+    async def get_project(self, project_id: str, organization_id: str | None = None, **_: Any) -> dict:
+        return self.projects.get(project_id, organization_id)
+
+    async def list_projects_v2(
+        self,
+        name: str | None = None,
+        organization_id: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+        **_: Any,
+    ) -> dict:
+        return self.projects.page(name, organization_id, page_size, page_token)
+
+    async def get_project_v2(self, project_id: str, organization_id: str | None = None, **_: Any) -> dict:
+        return self.projects.get(project_id, organization_id)
