@@ -1,1 +1,25 @@
-"""Code generated from openapi/ by `make generate`. Do not edit."""
+"""Code generated from openapi/ by `make generate`. Do not edit.
+
+``Operation`` describes one operation of a spec; each ``<api>/operations.py`` maps its
+operationIds to one.
+"""
+
+import importlib
+from typing import NamedTuple
+
+from pydantic import BaseModel
+
+
+class Operation(NamedTuple):
+    method: str
+    path: str
+    body_schema: str | None  # the request body's model in <package>.models
+    package: str  # the generated package of the spec
+
+    @property
+    def body_model(self) -> type[BaseModel] | None:
+        """The request body's model. The models are imported on first use: building them
+        is a third of the server's start-up time, and a request needs only its own."""
+        if self.body_schema is None:
+            return None
+        return getattr(importlib.import_module(f"{self.package}.models"), self.body_schema)

@@ -111,6 +111,34 @@ def derive(openapi_dir: Path) -> list[Path]:
     return written
 
 
+PACKAGE_INIT = '''"""Code generated from openapi/ by `make generate`. Do not edit.
+
+``Operation`` describes one operation of a spec; each ``<api>/operations.py`` maps its
+operationIds to one.
+"""
+
+import importlib
+from typing import NamedTuple
+
+from pydantic import BaseModel
+
+
+class Operation(NamedTuple):
+    method: str
+    path: str
+    body_schema: str | None  # the request body's model in <package>.models
+    package: str  # the generated package of the spec
+
+    @property
+    def body_model(self) -> type[BaseModel] | None:
+        """The request body's model. The models are imported on first use: building them
+        is a third of the server's start-up time, and a request needs only its own."""
+        if self.body_schema is None:
+            return None
+        return getattr(importlib.import_module(f"{self.package}.models"), self.body_schema)
+'''
+
+
 def operations_source(spec_path: Path, spec_name: str) -> str:
     spec = yaml.safe_load(spec_path.read_text())
     lines = [
@@ -120,25 +148,9 @@ def operations_source(spec_path: Path, spec_name: str) -> str:
         "answers 501 until mockserver/api implements the operation under the same name.",
         '"""',
         "",
-        "from typing import Any, NamedTuple",
+        "from typing import Any",
         "",
-        "from pydantic import BaseModel",
-        "",
-        "",
-        "class Operation(NamedTuple):",
-        "    method: str",
-        "    path: str",
-        "    body_schema: str | None  # the request body's model in .models",
-        "",
-        "    @property",
-        "    def body_model(self) -> type[BaseModel] | None:",
-        '        """The request body\'s model. The models are imported on first use: building them',
-        '        is a third of the server\'s start-up time, and a request needs only its own."""',
-        "        if self.body_schema is None:",
-        "            return None",
-        "        from . import models",
-        "",
-        "        return getattr(models, self.body_schema)",
+        "from generated import Operation",
         "",
         "",
         "OPERATIONS: dict[str, Operation] = {",
@@ -153,7 +165,7 @@ def operations_source(spec_path: Path, spec_name: str) -> str:
             body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
             model = _schema_name(body.get("schema", {}).get("$ref"))
             model_expr = f'"{model}"' if model else "None"
-            lines.append(f'    "{op_id}": Operation("{method.upper()}", "{path}", {model_expr}),')
+            lines.append(f'    "{op_id}": Operation("{method.upper()}", "{path}", {model_expr}, __package__),')
             stubs += [
                 "",
                 "",
@@ -172,7 +184,7 @@ def generate(target: Path, derived_dir: Path = OPENAPI) -> list[Path]:
     """generated/ in ``target``, from the specs of openapi/ (the derived ones read from ``derived_dir``)."""
     written = []
     target.mkdir(parents=True, exist_ok=True)
-    (target / "__init__.py").write_text('"""Code generated from openapi/ by `make generate`. Do not edit."""\n')
+    (target / "__init__.py").write_text(PACKAGE_INIT)
     written.append(target / "__init__.py")
     for spec_name, package in SPECS.items():
         spec = (derived_dir if spec_name in DERIVED.values() else OPENAPI) / spec_name

@@ -4,55 +4,39 @@ OPERATIONS maps each operationId to its method, path and request-body model. Eac
 answers 501 until mockserver/api implements the operation under the same name.
 """
 
-from typing import Any, NamedTuple
+from typing import Any
 
-from pydantic import BaseModel
-
-
-class Operation(NamedTuple):
-    method: str
-    path: str
-    body_schema: str | None  # the request body's model in .models
-
-    @property
-    def body_model(self) -> type[BaseModel] | None:
-        """The request body's model. The models are imported on first use: building them
-        is a third of the server's start-up time, and a request needs only its own."""
-        if self.body_schema is None:
-            return None
-        from . import models
-
-        return getattr(models, self.body_schema)
+from generated import Operation
 
 
 OPERATIONS: dict[str, Operation] = {
-    "get_health": Operation("GET", "/_mock/health", None),
-    "get_readiness": Operation("GET", "/_mock/ready", None),
-    "reset_state": Operation("POST", "/_mock/reset", "ResetRequest"),
-    "get_snapshot": Operation("GET", "/_mock/snapshot", None),
-    "restore_snapshot": Operation("POST", "/_mock/restore", "Snapshot"),
-    "load_fixture": Operation("POST", "/_mock/fixtures", "Fixture"),
-    "set_id_seed": Operation("POST", "/_mock/ids/seed", "IdSeed"),
-    "get_clock": Operation("GET", "/_mock/clock", None),
-    "advance_clock": Operation("POST", "/_mock/clock/advance", "ClockAdvance"),
-    "set_clock": Operation("POST", "/_mock/clock/set", "ClockSet"),
-    "freeze_clock": Operation("POST", "/_mock/clock/freeze", None),
-    "resume_clock": Operation("POST", "/_mock/clock/resume", None),
-    "list_job_lifecycles": Operation("GET", "/_mock/jobs", None),
-    "get_job_lifecycle": Operation("GET", "/_mock/jobs/{job_id}", None),
-    "set_job_schedule": Operation("PUT", "/_mock/jobs/{job_id}/schedule", "JobScheduleChange"),
-    "advance_job": Operation("POST", "/_mock/jobs/{job_id}/advance", None),
-    "hold_job": Operation("POST", "/_mock/jobs/{job_id}/hold", "JobHold"),
-    "release_job": Operation("POST", "/_mock/jobs/{job_id}/release", None),
-    "finish_job": Operation("POST", "/_mock/jobs/{job_id}/finish", "JobFinish"),
-    "list_faults": Operation("GET", "/_mock/faults", None),
-    "create_fault": Operation("POST", "/_mock/faults", "FaultRuleCreate"),
-    "clear_faults": Operation("DELETE", "/_mock/faults", None),
-    "get_fault": Operation("GET", "/_mock/faults/{fault_id}", None),
-    "delete_fault": Operation("DELETE", "/_mock/faults/{fault_id}", None),
-    "list_requests": Operation("GET", "/_mock/requests", None),
-    "clear_requests": Operation("DELETE", "/_mock/requests", None),
-    "find_requests": Operation("POST", "/_mock/requests/find", "JournalQuery"),
+    "get_health": Operation("GET", "/_mock/health", None, __package__),
+    "get_readiness": Operation("GET", "/_mock/ready", None, __package__),
+    "reset_state": Operation("POST", "/_mock/reset", "ResetRequest", __package__),
+    "get_snapshot": Operation("GET", "/_mock/snapshot", None, __package__),
+    "restore_snapshot": Operation("POST", "/_mock/restore", "Snapshot", __package__),
+    "load_fixture": Operation("POST", "/_mock/fixtures", "Fixture", __package__),
+    "set_id_seed": Operation("POST", "/_mock/ids/seed", "IdSeed", __package__),
+    "get_clock": Operation("GET", "/_mock/clock", None, __package__),
+    "advance_clock": Operation("POST", "/_mock/clock/advance", "ClockAdvance", __package__),
+    "set_clock": Operation("POST", "/_mock/clock/set", "ClockSet", __package__),
+    "freeze_clock": Operation("POST", "/_mock/clock/freeze", None, __package__),
+    "resume_clock": Operation("POST", "/_mock/clock/resume", None, __package__),
+    "list_job_lifecycles": Operation("GET", "/_mock/jobs", None, __package__),
+    "get_job_lifecycle": Operation("GET", "/_mock/jobs/{job_id}", None, __package__),
+    "set_job_schedule": Operation("PUT", "/_mock/jobs/{job_id}/schedule", "JobScheduleChange", __package__),
+    "advance_job": Operation("POST", "/_mock/jobs/{job_id}/advance", None, __package__),
+    "hold_job": Operation("POST", "/_mock/jobs/{job_id}/hold", "JobHold", __package__),
+    "release_job": Operation("POST", "/_mock/jobs/{job_id}/release", None, __package__),
+    "finish_job": Operation("POST", "/_mock/jobs/{job_id}/finish", "JobFinish", __package__),
+    "list_faults": Operation("GET", "/_mock/faults", None, __package__),
+    "create_fault": Operation("POST", "/_mock/faults", "FaultRuleCreate", __package__),
+    "clear_faults": Operation("DELETE", "/_mock/faults", None, __package__),
+    "get_fault": Operation("GET", "/_mock/faults/{fault_id}", None, __package__),
+    "delete_fault": Operation("DELETE", "/_mock/faults/{fault_id}", None, __package__),
+    "list_requests": Operation("GET", "/_mock/requests", None, __package__),
+    "clear_requests": Operation("DELETE", "/_mock/requests", None, __package__),
+    "find_requests": Operation("POST", "/_mock/requests/find", "JournalQuery", __package__),
 }
 
 

@@ -4,35 +4,19 @@ OPERATIONS maps each operationId to its method, path and request-body model. Eac
 answers 501 until mockserver/api implements the operation under the same name.
 """
 
-from typing import Any, NamedTuple
+from typing import Any
 
-from pydantic import BaseModel
-
-
-class Operation(NamedTuple):
-    method: str
-    path: str
-    body_schema: str | None  # the request body's model in .models
-
-    @property
-    def body_model(self) -> type[BaseModel] | None:
-        """The request body's model. The models are imported on first use: building them
-        is a third of the server's start-up time, and a request needs only its own."""
-        if self.body_schema is None:
-            return None
-        from . import models
-
-        return getattr(models, self.body_schema)
+from generated import Operation
 
 
 OPERATIONS: dict[str, Operation] = {
-    "create_agent_data": Operation("POST", "/api/v1/beta/agent-data", "AgentDataCreate"),
-    "search_agent_data": Operation("POST", "/api/v1/beta/agent-data/:search", "SearchAgentDataRequest"),
-    "aggregate_agent_data": Operation("POST", "/api/v1/beta/agent-data/:aggregate", "AggregateAgentDataRequest"),
-    "delete_agent_data_by_query": Operation("POST", "/api/v1/beta/agent-data/:delete", "DeleteAgentDataByQueryRequest"),
-    "get_agent_data": Operation("GET", "/api/v1/beta/agent-data/{item_id}", None),
-    "update_agent_data": Operation("PUT", "/api/v1/beta/agent-data/{item_id}", "AgentDataUpdate"),
-    "delete_agent_data": Operation("DELETE", "/api/v1/beta/agent-data/{item_id}", None),
+    "create_agent_data": Operation("POST", "/api/v1/beta/agent-data", "AgentDataCreate", __package__),
+    "search_agent_data": Operation("POST", "/api/v1/beta/agent-data/:search", "SearchAgentDataRequest", __package__),
+    "aggregate_agent_data": Operation("POST", "/api/v1/beta/agent-data/:aggregate", "AggregateAgentDataRequest", __package__),
+    "delete_agent_data_by_query": Operation("POST", "/api/v1/beta/agent-data/:delete", "DeleteAgentDataByQueryRequest", __package__),
+    "get_agent_data": Operation("GET", "/api/v1/beta/agent-data/{item_id}", None, __package__),
+    "update_agent_data": Operation("PUT", "/api/v1/beta/agent-data/{item_id}", "AgentDataUpdate", __package__),
+    "delete_agent_data": Operation("DELETE", "/api/v1/beta/agent-data/{item_id}", None, __package__),
 }
 
 

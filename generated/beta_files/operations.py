@@ -4,34 +4,18 @@ OPERATIONS maps each operationId to its method, path and request-body model. Eac
 answers 501 until mockserver/api implements the operation under the same name.
 """
 
-from typing import Any, NamedTuple
+from typing import Any
 
-from pydantic import BaseModel
-
-
-class Operation(NamedTuple):
-    method: str
-    path: str
-    body_schema: str | None  # the request body's model in .models
-
-    @property
-    def body_model(self) -> type[BaseModel] | None:
-        """The request body's model. The models are imported on first use: building them
-        is a third of the server's start-up time, and a request needs only its own."""
-        if self.body_schema is None:
-            return None
-        from . import models
-
-        return getattr(models, self.body_schema)
+from generated import Operation
 
 
 OPERATIONS: dict[str, Operation] = {
-    "list_beta_files": Operation("GET", "/api/v1/beta/files", None),
-    "upload_beta_file": Operation("POST", "/api/v1/beta/files", None),
-    "query_beta_files": Operation("POST", "/api/v1/beta/files/query", "FileQuery"),
-    "get_beta_file": Operation("GET", "/api/v1/beta/files/{file_id}", None),
-    "delete_beta_file": Operation("DELETE", "/api/v1/beta/files/{file_id}", None),
-    "read_beta_file_content": Operation("GET", "/api/v1/beta/files/{file_id}/content", None),
+    "list_beta_files": Operation("GET", "/api/v1/beta/files", None, __package__),
+    "upload_beta_file": Operation("POST", "/api/v1/beta/files", None, __package__),
+    "query_beta_files": Operation("POST", "/api/v1/beta/files/query", "FileQuery", __package__),
+    "get_beta_file": Operation("GET", "/api/v1/beta/files/{file_id}", None, __package__),
+    "delete_beta_file": Operation("DELETE", "/api/v1/beta/files/{file_id}", None, __package__),
+    "read_beta_file_content": Operation("GET", "/api/v1/beta/files/{file_id}/content", None, __package__),
 }
 
 

@@ -4,35 +4,19 @@ OPERATIONS maps each operationId to its method, path and request-body model. Eac
 answers 501 until mockserver/api implements the operation under the same name.
 """
 
-from typing import Any, NamedTuple
+from typing import Any
 
-from pydantic import BaseModel
-
-
-class Operation(NamedTuple):
-    method: str
-    path: str
-    body_schema: str | None  # the request body's model in .models
-
-    @property
-    def body_model(self) -> type[BaseModel] | None:
-        """The request body's model. The models are imported on first use: building them
-        is a third of the server's start-up time, and a request needs only its own."""
-        if self.body_schema is None:
-            return None
-        from . import models
-
-        return getattr(models, self.body_schema)
+from generated import Operation
 
 
 OPERATIONS: dict[str, Operation] = {
-    "list_extract_jobs": Operation("GET", "/api/v2/extract", None),
-    "create_extract_job": Operation("POST", "/api/v2/extract", "ExtractV2JobCreate"),
-    "validate_extract_schema": Operation("POST", "/api/v2/extract/schema/validation", "ExtractV2SchemaValidateRequest"),
-    "generate_extract_schema": Operation("POST", "/api/v2/extract/schema/generate", "ExtractV2SchemaGenerateRequest"),
-    "get_extract_job": Operation("GET", "/api/v2/extract/{job_id}", None),
-    "delete_extract_job": Operation("DELETE", "/api/v2/extract/{job_id}", None),
-    "cancel_extract_job": Operation("POST", "/api/v2/extract/{job_id}/cancel", None),
+    "list_extract_jobs": Operation("GET", "/api/v2/extract", None, __package__),
+    "create_extract_job": Operation("POST", "/api/v2/extract", "ExtractV2JobCreate", __package__),
+    "validate_extract_schema": Operation("POST", "/api/v2/extract/schema/validation", "ExtractV2SchemaValidateRequest", __package__),
+    "generate_extract_schema": Operation("POST", "/api/v2/extract/schema/generate", "ExtractV2SchemaGenerateRequest", __package__),
+    "get_extract_job": Operation("GET", "/api/v2/extract/{job_id}", None, __package__),
+    "delete_extract_job": Operation("DELETE", "/api/v2/extract/{job_id}", None, __package__),
+    "cancel_extract_job": Operation("POST", "/api/v2/extract/{job_id}/cancel", None, __package__),
 }
 
 

@@ -4,53 +4,37 @@ OPERATIONS maps each operationId to its method, path and request-body model. Eac
 answers 501 until mockserver/api implements the operation under the same name.
 """
 
-from typing import Any, NamedTuple
+from typing import Any
 
-from pydantic import BaseModel
-
-
-class Operation(NamedTuple):
-    method: str
-    path: str
-    body_schema: str | None  # the request body's model in .models
-
-    @property
-    def body_model(self) -> type[BaseModel] | None:
-        """The request body's model. The models are imported on first use: building them
-        is a third of the server's start-up time, and a request needs only its own."""
-        if self.body_schema is None:
-            return None
-        from . import models
-
-        return getattr(models, self.body_schema)
+from generated import Operation
 
 
 OPERATIONS: dict[str, Operation] = {
-    "list_extraction_agents": Operation("GET", "/api/v1/extraction/extraction-agents", None),
-    "create_extraction_agent": Operation("POST", "/api/v1/extraction/extraction-agents", "ExtractAgentCreate"),
-    "get_extraction_agent_by_name": Operation("GET", "/api/v1/extraction/extraction-agents/by-name/{name}", None),
-    "get_or_create_default_extraction_agent": Operation("GET", "/api/v1/extraction/extraction-agents/default", None),
-    "validate_extraction_schema": Operation("POST", "/api/v1/extraction/extraction-agents/schema/validation", "ExtractSchemaValidateRequest"),
-    "get_extraction_agent": Operation("GET", "/api/v1/extraction/extraction-agents/{extraction_agent_id}", None),
-    "update_extraction_agent": Operation("PUT", "/api/v1/extraction/extraction-agents/{extraction_agent_id}", "ExtractAgentUpdate"),
-    "delete_extraction_agent": Operation("DELETE", "/api/v1/extraction/extraction-agents/{extraction_agent_id}", None),
-    "list_jobs": Operation("GET", "/api/v1/extraction/jobs", None),
-    "run_job": Operation("POST", "/api/v1/extraction/jobs", "ExtractJobCreate"),
-    "run_batch_jobs": Operation("POST", "/api/v1/extraction/jobs/batch", "ExtractJobCreateBatch"),
-    "get_job": Operation("GET", "/api/v1/extraction/jobs/{job_id}", None),
-    "get_job_result": Operation("GET", "/api/v1/extraction/jobs/{job_id}/result", None),
-    "extract_stateless": Operation("POST", "/api/v1/extraction/run", "ExtractStatelessRequest"),
-    "list_extract_runs": Operation("GET", "/api/v1/extraction/runs", None),
-    "get_latest_run_from_ui": Operation("GET", "/api/v1/extraction/runs/latest-from-ui", None),
-    "get_run_by_job_id": Operation("GET", "/api/v1/extraction/runs/by-job/{job_id}", None),
-    "get_run": Operation("GET", "/api/v1/extraction/runs/{run_id}", None),
-    "delete_extraction_run": Operation("DELETE", "/api/v1/extraction/runs/{run_id}", None),
-    "list_files": Operation("GET", "/api/v1/files", None),
-    "upload_file": Operation("POST", "/api/v1/files", None),
-    "get_file": Operation("GET", "/api/v1/files/{file_id}", None),
-    "delete_file": Operation("DELETE", "/api/v1/files/{file_id}", None),
-    "read_file_content": Operation("GET", "/api/v1/files/{file_id}/content", None),
-    "download_file_content": Operation("GET", "/files-content/{file_id}/{token}", None),
+    "list_extraction_agents": Operation("GET", "/api/v1/extraction/extraction-agents", None, __package__),
+    "create_extraction_agent": Operation("POST", "/api/v1/extraction/extraction-agents", "ExtractAgentCreate", __package__),
+    "get_extraction_agent_by_name": Operation("GET", "/api/v1/extraction/extraction-agents/by-name/{name}", None, __package__),
+    "get_or_create_default_extraction_agent": Operation("GET", "/api/v1/extraction/extraction-agents/default", None, __package__),
+    "validate_extraction_schema": Operation("POST", "/api/v1/extraction/extraction-agents/schema/validation", "ExtractSchemaValidateRequest", __package__),
+    "get_extraction_agent": Operation("GET", "/api/v1/extraction/extraction-agents/{extraction_agent_id}", None, __package__),
+    "update_extraction_agent": Operation("PUT", "/api/v1/extraction/extraction-agents/{extraction_agent_id}", "ExtractAgentUpdate", __package__),
+    "delete_extraction_agent": Operation("DELETE", "/api/v1/extraction/extraction-agents/{extraction_agent_id}", None, __package__),
+    "list_jobs": Operation("GET", "/api/v1/extraction/jobs", None, __package__),
+    "run_job": Operation("POST", "/api/v1/extraction/jobs", "ExtractJobCreate", __package__),
+    "run_batch_jobs": Operation("POST", "/api/v1/extraction/jobs/batch", "ExtractJobCreateBatch", __package__),
+    "get_job": Operation("GET", "/api/v1/extraction/jobs/{job_id}", None, __package__),
+    "get_job_result": Operation("GET", "/api/v1/extraction/jobs/{job_id}/result", None, __package__),
+    "extract_stateless": Operation("POST", "/api/v1/extraction/run", "ExtractStatelessRequest", __package__),
+    "list_extract_runs": Operation("GET", "/api/v1/extraction/runs", None, __package__),
+    "get_latest_run_from_ui": Operation("GET", "/api/v1/extraction/runs/latest-from-ui", None, __package__),
+    "get_run_by_job_id": Operation("GET", "/api/v1/extraction/runs/by-job/{job_id}", None, __package__),
+    "get_run": Operation("GET", "/api/v1/extraction/runs/{run_id}", None, __package__),
+    "delete_extraction_run": Operation("DELETE", "/api/v1/extraction/runs/{run_id}", None, __package__),
+    "list_files": Operation("GET", "/api/v1/files", None, __package__),
+    "upload_file": Operation("POST", "/api/v1/files", None, __package__),
+    "get_file": Operation("GET", "/api/v1/files/{file_id}", None, __package__),
+    "delete_file": Operation("DELETE", "/api/v1/files/{file_id}", None, __package__),
+    "read_file_content": Operation("GET", "/api/v1/files/{file_id}/content", None, __package__),
+    "download_file_content": Operation("GET", "/files-content/{file_id}/{token}", None, __package__),
 }
 
 

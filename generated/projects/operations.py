@@ -4,32 +4,16 @@ OPERATIONS maps each operationId to its method, path and request-body model. Eac
 answers 501 until mockserver/api implements the operation under the same name.
 """
 
-from typing import Any, NamedTuple
+from typing import Any
 
-from pydantic import BaseModel
-
-
-class Operation(NamedTuple):
-    method: str
-    path: str
-    body_schema: str | None  # the request body's model in .models
-
-    @property
-    def body_model(self) -> type[BaseModel] | None:
-        """The request body's model. The models are imported on first use: building them
-        is a third of the server's start-up time, and a request needs only its own."""
-        if self.body_schema is None:
-            return None
-        from . import models
-
-        return getattr(models, self.body_schema)
+from generated import Operation
 
 
 OPERATIONS: dict[str, Operation] = {
-    "list_projects": Operation("GET", "/api/v1/projects", None),
-    "get_project": Operation("GET", "/api/v1/projects/{project_id}", None),
-    "list_projects_v2": Operation("GET", "/api/v2/projects", None),
-    "get_project_v2": Operation("GET", "/api/v2/projects/{project_id}", None),
+    "list_projects": Operation("GET", "/api/v1/projects", None, __package__),
+    "get_project": Operation("GET", "/api/v1/projects/{project_id}", None, __package__),
+    "list_projects_v2": Operation("GET", "/api/v2/projects", None, __package__),
+    "get_project_v2": Operation("GET", "/api/v2/projects/{project_id}", None, __package__),
 }
 
 

@@ -4,37 +4,21 @@ OPERATIONS maps each operationId to its method, path and request-body model. Eac
 answers 501 until mockserver/api implements the operation under the same name.
 """
 
-from typing import Any, NamedTuple
+from typing import Any
 
-from pydantic import BaseModel
-
-
-class Operation(NamedTuple):
-    method: str
-    path: str
-    body_schema: str | None  # the request body's model in .models
-
-    @property
-    def body_model(self) -> type[BaseModel] | None:
-        """The request body's model. The models are imported on first use: building them
-        is a third of the server's start-up time, and a request needs only its own."""
-        if self.body_schema is None:
-            return None
-        from . import models
-
-        return getattr(models, self.body_schema)
+from generated import Operation
 
 
 OPERATIONS: dict[str, Operation] = {
-    "listExtractionAgents": Operation("GET", "/extraction/extraction-agents", None),
-    "createExtractionAgent": Operation("POST", "/extraction/extraction-agents", "CreateExtractionAgentRequest"),
-    "getExtractionAgent": Operation("GET", "/extraction/extraction-agents/{agentId}", None),
-    "updateExtractionAgent": Operation("PUT", "/extraction/extraction-agents/{agentId}", "UpdateExtractionAgentRequest"),
-    "deleteExtractionAgent": Operation("DELETE", "/extraction/extraction-agents/{agentId}", None),
-    "createExtractionJob": Operation("POST", "/extraction/jobs", "CreateExtractionJobRequest"),
-    "getExtractionJob": Operation("GET", "/extraction/jobs/{jobId}", None),
-    "getExtractionJobResult": Operation("GET", "/extraction/jobs/{jobId}/result", None),
-    "uploadFile": Operation("POST", "/files", None),
+    "listExtractionAgents": Operation("GET", "/extraction/extraction-agents", None, __package__),
+    "createExtractionAgent": Operation("POST", "/extraction/extraction-agents", "CreateExtractionAgentRequest", __package__),
+    "getExtractionAgent": Operation("GET", "/extraction/extraction-agents/{agentId}", None, __package__),
+    "updateExtractionAgent": Operation("PUT", "/extraction/extraction-agents/{agentId}", "UpdateExtractionAgentRequest", __package__),
+    "deleteExtractionAgent": Operation("DELETE", "/extraction/extraction-agents/{agentId}", None, __package__),
+    "createExtractionJob": Operation("POST", "/extraction/jobs", "CreateExtractionJobRequest", __package__),
+    "getExtractionJob": Operation("GET", "/extraction/jobs/{jobId}", None, __package__),
+    "getExtractionJobResult": Operation("GET", "/extraction/jobs/{jobId}/result", None, __package__),
+    "uploadFile": Operation("POST", "/files", None, __package__),
 }
 
 
