@@ -62,7 +62,7 @@ def test_the_stateful_phase_walks_the_links_of_our_specs():
         for name in response.get("links", {})
     }
     assert {"GetCreatedRecord", "DeleteCreatedRecord", "SearchItsCollection", "NextPage"} <= declared
-    _, result = in_process(target, max_examples=3, phases=("examples", "coverage", "stateful"))
+    _, result = in_process(target, max_examples=10, phases=("examples", "coverage", "stateful"))
     assert result.links_total >= len(declared)  # the spec's links, and those Schemathesis infers
     followed = {link.split(" -> ")[1].split("] ")[-1] for link in result.links_covered}
     assert len(followed & declared) >= 2, followed
