@@ -22,7 +22,8 @@ from mockserver.auth import BearerAuthMiddleware
 from mockserver.config import Config
 from mockserver.drift import DriftMiddleware, check_names
 from mockserver.errors import error_handlers
-from mockserver.routing import VALIDATOR_MAP, RoutingMiddleware, resolver_for
+from mockserver.fastpath import FastPathMiddleware
+from mockserver.routing import VALIDATOR_MAP, Handlers, RoutingMiddleware
 from mockserver.state import FakeState
 
 # The specs: openapi/ at the project's root, also reached as mockserver/openapi (a symbolic link
@@ -85,13 +86,19 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
         admin_key=config.admin_key,
         profile=config.profile,
     )
-    app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=[harness, *MIDDLEWARES])
+    # the fast path serves valid requests of plain operations before connexion's routing; its
+    # handlers' exceptions still reach connexion's exception middleware (mockserver/fastpath.py)
+    fast_path = functools.partial(FastPathMiddleware, validate_responses=config.validate_responses)
+    middlewares = [harness, *MIDDLEWARES]
+    if config.fast_path:
+        middlewares.insert(middlewares.index(RoutingMiddleware), fast_path)
+    app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=middlewares)
     with _specs_trusted():
         for api in profile.apis:
             adapter = api.adapter(state)
             app.add_api(
                 copy.deepcopy(load_spec(api.spec)),
-                resolver=resolver_for(lenient(adapter, state) if config.lenient else adapter, api.operations),
+                resolver=Handlers(lenient(adapter, state) if config.lenient else adapter, api.operations),
                 validate_responses=config.validate_responses,
                 validator_map=VALIDATOR_MAP,
             )

@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check every response against the spec (slower; a mismatch answers 500)",
     )
+    serve.add_argument(
+        "--no-fast-path",
+        dest="fast_path",
+        action="store_false",
+        help="serve every request through connexion's full stack (same answers, slower; to rule the fast path out)",
+    )
     serve.add_argument("--id-seed", type=int, metavar="N", help="generate the same ids on every run")
     serve.add_argument(
         "--job-duration",
@@ -137,6 +143,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         db_path=args.db,
         default_project_id=args.default_project_id,
         validate_responses=args.validate_responses,
+        fast_path=args.fast_path,
         id_seed=args.id_seed,
         host=args.host,
         port=args.port,

@@ -37,6 +37,8 @@ class Config:
         extraction_v1.yaml) or "seed" (the published spec openapi/seed/, under /api/v1).
     drift: deliberate deviations from the specs (mockserver/drift.py), to prove that the contract
         harness catches them; empty in normal use.
+    fast_path: serve valid requests of plain operations without connexion's per-request work
+        (mockserver/fastpath.py); off, connexion serves every request (same answers, slower).
     """
 
     api_keys: tuple[str, ...] = ()
@@ -56,6 +58,7 @@ class Config:
     seed_file: Path | None = None
     profile: str = "default"
     drift: tuple[str, ...] = ()
+    fast_path: bool = True
 
     @property
     def files_path(self) -> Path | None:

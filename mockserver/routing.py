@@ -1,8 +1,8 @@
 """From a spec's operationIds to handlers: the glue between connexion and the wire adapters.
 
 Each operationId resolves to the method of the same name on the API's adapter object
-(mockserver/api/), or, when there is none yet, to the generated stub that answers 501. Around
-each handler: the request body is validated by the generated pydantic model of the operation
+(mockserver/api/), or, when there is none yet, to the generated stub that answers 501 (``Handlers``).
+Around each handler (``Binding``): the request body is validated by the generated pydantic model of the operation
 (so 422 errors read exactly like FastAPI's), the project is resolved from the ``project_id``
 query parameter or the ``Project-Id`` header, and the result is encoded as JSON (mockserver/jsonio.py).
 A handler may also return a starlette Response (raw bytes, an empty 204), which is sent as is.
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from connexion import request
 from connexion.datastructures import MediaTypeDict
@@ -34,6 +34,7 @@ from connexion.validators import (
 )
 from jsonschema import Draft4Validator
 from jsonschema.validators import extend
+from pydantic import BaseModel
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -51,31 +52,56 @@ class JsonResponse(Response):
         return jsonio.dumps(content)
 
 
-def bind(handler: Callable, operation: Any) -> Callable:
-    """``handler`` wrapped for connexion; ``operation`` is its entry in the generated OPERATIONS."""
+class Binding(NamedTuple):
+    """A handler of an adapter and its entry in the generated OPERATIONS; how both request paths
+    (connexion's, and mockserver.fastpath's) call it."""
 
-    async def endpoint(**params: Any) -> Response:
-        if operation.body_schema is not None and params.get("body") is not None:  # None: an optional body left out
-            # strict: a JSON value of the wrong type is an error, as the spec says (0 is not false)
-            params["body"] = operation.body_model.model_validate(params.get("body"), strict=True)
-        params["project_id"] = params.get("project_id") or request.headers.get("project-id")
-        result = await handler(**params)
+    handler: Callable[..., Awaitable[Any]]
+    operation: Any  # generated.Operation
+
+    def validated_body(self, body: Any) -> Any:
+        """The parsed JSON body as the operation's generated model; raises pydantic's ValidationError.
+        Strict: a JSON value of the wrong type is an error, as the spec says (0 is not false)."""
+        if self.operation.body_schema is None or body is None or isinstance(body, BaseModel):
+            return body  # None: an optional body left out
+        return self.operation.body_model.model_validate(body, strict=True)
+
+    async def call(self, params: dict[str, Any], project_header: str | None) -> Response:
+        """``params`` as connexion passes them (path and query parameters, ``body`` parsed)."""
+        if "body" in params:
+            params["body"] = self.validated_body(params["body"])
+        params["project_id"] = params.get("project_id") or project_header
+        result = await self.handler(**params)
         return result if isinstance(result, Response) else JsonResponse(result)
 
-    endpoint.__name__ = endpoint.__qualname__ = handler.__name__
-    return endpoint
 
+class Handlers:
+    """operationId -> handler for one API: the method of the same name on its adapter object
+    (mockserver/api/), or, when there is none yet, the generated stub that answers 501.
 
-def resolver_for(adapter: object, operations_module: ModuleType) -> Callable[[str], Callable]:
-    operations = operations_module.OPERATIONS
+    connexion calls it as its function resolver; the fast path asks it for ``binding``s.
+    """
 
-    def resolve(operation_id: str) -> Callable:
-        handler = getattr(adapter, operation_id, None)
+    def __init__(self, adapter: object, operations_module: ModuleType):
+        self.adapter = adapter
+        self.operations_module = operations_module
+
+    def binding(self, operation_id: str) -> Binding | None:
+        handler = getattr(self.adapter, operation_id, None)
         if handler is None:
-            return getattr(operations_module, operation_id)
-        return bind(handler, operations[operation_id])
+            return None
+        return Binding(handler, self.operations_module.OPERATIONS[operation_id])
 
-    return resolve
+    def __call__(self, operation_id: str) -> Callable:
+        binding = self.binding(operation_id)
+        if binding is None:
+            return getattr(self.operations_module, operation_id)
+
+        async def endpoint(**params: Any) -> Response:
+            return await binding.call(params, request.headers.get("project-id"))
+
+        endpoint.__name__ = endpoint.__qualname__ = operation_id
+        return endpoint
 
 
 class JsonBodyParser(JSONRequestBodyValidator):

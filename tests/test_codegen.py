@@ -10,7 +10,7 @@ import generated.agent_data.operations as agent_data_operations
 from mockserver import codegen
 from mockserver.app import MIDDLEWARES, OPENAPI_DIR
 from mockserver.errors import ERROR_HANDLERS
-from mockserver.routing import VALIDATOR_MAP, resolver_for
+from mockserver.routing import VALIDATOR_MAP, Handlers
 
 
 def test_an_operation_without_a_handler_answers_501_with_directions():
@@ -19,7 +19,7 @@ def test_an_operation_without_a_handler_answers_501_with_directions():
 
     app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, middlewares=list(MIDDLEWARES))
     app.add_api(
-        "agent_data.yaml", resolver=resolver_for(NoHandlers(), agent_data_operations), validator_map=VALIDATOR_MAP
+        "agent_data.yaml", resolver=Handlers(NoHandlers(), agent_data_operations), validator_map=VALIDATOR_MAP
     )
     for exception, handler in ERROR_HANDLERS:
         app.add_error_handler(exception, handler)
