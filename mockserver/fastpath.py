@@ -20,32 +20,34 @@ module can only change how fast a valid request is answered, never what it gets
 
 Exceptions of the handlers propagate to connexion's exception middleware, outside this one, as
 they would from connexion's own routing. With ``--validate-responses``, answers are checked
-against the spec by validators built once per operation and status (connexion builds one per
-response).
+against the spec as connexion checks them, by validators compiled once per operation and status
+with fastjsonschema (connexion builds a jsonschema validator per response: 6 ms for a page of
+search results, where the compiled one takes a few hundredths of that).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+import fastjsonschema
 from connexion.context import _receive, _scope
 from connexion.datastructures import MediaTypeDict
 from connexion.decorators.parameter import sanitized
 from connexion.exceptions import NonConformingResponseBody, NonConformingResponseHeaders
-from connexion.json_schema import format_error_with_path
 from connexion.middleware.abstract import SpecMiddleware
 from connexion.utils import is_null
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema import Draft4Validator
 from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import jsonio
-from mockserver.routing import HTTP_METHODS, Binding, NullableResponseValidator
+from mockserver.routing import HTTP_METHODS, Binding
 
 # the keywords a parameter's schema may have for the fast path to read it
 _DOCUMENTATION = frozenset({"description", "title", "example"})
@@ -142,20 +144,22 @@ class CompiledOperation:
             )
         if not _JSON_MEDIA_TYPE.match(mime_type):
             return
-        validator = _response_validator(self, status, mime_type)
-        if validator is None:
+        validate = _response_validator(self, status, mime_type)
+        if validate is None:
             return
         body = jsonio.loads(response.body) if response.body else None  # exact: orjson reads big integers as floats
         try:
-            validator.validate(body)
-        except ValidationError as e:
+            validate(body)
+        except fastjsonschema.JsonSchemaValueException as e:
+            path = ".".join(str(part) for part in e.path[1:])  # e.path starts with "data"
             raise NonConformingResponseBody(
-                detail=f"Response body does not conform to specification. {e.message}{format_error_with_path(e)}"
+                detail=f"Response body does not conform to specification. {e.message}"
+                + (f" - '{path}'" if path else "")
             ) from None
 
 
 @functools.cache
-def _response_validator(operation: CompiledOperation, status: str, mime_type: str) -> Any:
+def _response_validator(operation: CompiledOperation, status: str, mime_type: str) -> Callable[[Any], Any] | None:
     definition = operation.responses.get(status) or operation.responses.get("default") or {}
     media = definition.get("content", {}).get(mime_type)
     if media is None:  # the definition names the media type with a wildcard or parameters
@@ -163,7 +167,34 @@ def _response_validator(operation: CompiledOperation, status: str, mime_type: st
     schema = (media or {}).get("schema")
     if not schema:
         return None
-    return NullableResponseValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    formats: dict[str, Callable[[str], bool]] = {}
+    converted = {"$schema": "http://json-schema.org/draft-04/schema#", **json_schema(schema, formats)}
+    return fastjsonschema.compile(converted, formats=formats, use_default=False)
+
+
+def json_schema(schema: Any, formats: dict[str, Callable[[str], bool]]) -> Any:
+    """An OpenAPI 3.0 schema (refs resolved) as the JSON Schema draft 4 that means the same to
+    connexion's response validator (mockserver.routing.NullableResponseValidator): ``nullable``
+    admits null, each ``format`` is checked by jsonschema's own format checker (collected in
+    ``formats`` for fastjsonschema), OpenAPI's own keywords are dropped."""
+    if isinstance(schema, list):
+        return [json_schema(item, formats) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    converted = {
+        key: value if key in ("enum", "const", "default", "required") else json_schema(value, formats)
+        for key, value in schema.items()
+        if key not in _OPENAPI_ONLY
+    }
+    if isinstance(schema.get("format"), str):
+        name = schema["format"]
+        formats[name] = functools.partial(Draft4Validator.FORMAT_CHECKER.conforms, format=name)
+    if schema.get("nullable") is True:
+        return {"anyOf": [{"type": "null"}, converted]}
+    return converted
+
+
+_OPENAPI_ONLY = frozenset({"nullable", "discriminator", "xml", "externalDocs", "example", "deprecated"})
 
 
 def _readable(where: str, parameter: dict) -> bool:

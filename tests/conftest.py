@@ -16,7 +16,7 @@ def make_client(tmp_path):
     clients = []
 
     def make(**overrides):
-        config = Config(validate_responses=True, **overrides)
+        config = Config(**{"validate_responses": True, **overrides})
         client = create_app(config).test_client(headers=AUTH)
         client.__enter__()
         clients.append(client)

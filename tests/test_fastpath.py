@@ -17,6 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockserver.api.agent_data import AgentDataApi
 from mockserver.app import load_spec
 from mockserver.fastpath import FastPathMiddleware
 from tests.conftest import AUTH
@@ -143,3 +144,16 @@ def test_generated_requests_get_the_same_answers(make_client, spec, profile):
         same_answer(pair, kwargs.pop("method"), kwargs.pop("url"), **kwargs)
 
     check()
+
+
+def test_responses_that_break_the_spec_are_caught_on_both_paths(make_client, monkeypatch):
+    async def wrong_answer(self, **_):
+        return {"id": 7, "data": "not an object"}
+
+    monkeypatch.setattr(AgentDataApi, "get_agent_data", wrong_answer)
+    for fast in (True, False):
+        response = make_client(fast_path=fast).get(f"{ITEMS}/any")
+        assert response.status_code == 500, fast
+        assert response.json()["detail"].startswith("Response body does not conform to specification."), fast
+    unchecked = make_client(validate_responses=False).get(f"{ITEMS}/any")
+    assert (unchecked.status_code, unchecked.json()) == (200, {"id": 7, "data": "not an object"})
