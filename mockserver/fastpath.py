@@ -92,7 +92,7 @@ class QueryParameter:
         return value
 
 
-@dataclass(eq=False)  # compared and hashed by identity: the cache key of _response_validator
+@dataclass(eq=False)  # compared and hashed by identity: a cache key of _response_check
 class CompiledOperation:
     operation_id: str
     method: str
@@ -127,49 +127,59 @@ class CompiledOperation:
         """What connexion's response validation checks (mockserver.routing.JsonResponseChecker)."""
         headers = response.raw_headers
         content_type = next((v.decode("latin-1") for k, v in headers if k == b"content-type"), None)
-        mime_type = (content_type or (self.produces[0] if self.produces else "application/octet-stream")).split(";")[0]
-        mime_type = mime_type.strip().lower()
-        if response.status_code < 400 and self.produces and mime_type not in MediaTypeDict.fromkeys(self.produces):
-            raise NonConformingResponseHeaders(
-                detail=f"Invalid Response Content-type ({mime_type}), expected {list(self.produces)}"
-            )
-        status = str(response.status_code)
-        definition = self.responses.get(status) or self.responses.get("default") or {}
-        missing = {
-            name.lower() for name, header in definition.get("headers", {}).items() if header.get("required", False)
-        } - {k.decode("latin-1").lower() for k, _ in headers}
-        if missing:
-            raise NonConformingResponseHeaders(
-                detail=f"Keys in response header don't match response specification. Difference: {', '.join(missing)}"
-            )
-        if not _JSON_MEDIA_TYPE.match(mime_type):
-            return
-        validate = _response_validator(self, status, mime_type)
-        if validate is None:
+        check = _response_check(self, response.status_code, content_type)
+        if check.content_type_problem:
+            raise NonConformingResponseHeaders(detail=check.content_type_problem)
+        if check.required_headers:
+            missing = check.required_headers - {k.decode("latin-1").lower() for k, _ in headers}
+            if missing:
+                raise NonConformingResponseHeaders(
+                    detail="Keys in response header don't match response specification. "
+                    f"Difference: {', '.join(missing)}"
+                )
+        if check.validate is None:
             return
         body = jsonio.loads(response.body) if response.body else None  # exact: orjson reads big integers as floats
         try:
-            validate(body)
+            check.validate(body)
         except fastjsonschema.JsonSchemaValueException as e:
             path = ".".join(str(part) for part in e.path[1:])  # e.path starts with "data"
+            where = f" - '{path}'" if path else ""
             raise NonConformingResponseBody(
-                detail=f"Response body does not conform to specification. {e.message}"
-                + (f" - '{path}'" if path else "")
+                detail=f"Response body does not conform to specification. {e.message}{where}"
             ) from None
 
 
-@functools.cache
-def _response_validator(operation: CompiledOperation, status: str, mime_type: str) -> Callable[[Any], Any] | None:
-    definition = operation.responses.get(status) or operation.responses.get("default") or {}
-    media = definition.get("content", {}).get(mime_type)
-    if media is None:  # the definition names the media type with a wildcard or parameters
-        media = next((m for k, m in definition.get("content", {}).items() if _JSON_MEDIA_TYPE.match(k)), None)
-    schema = (media or {}).get("schema")
-    if not schema:
-        return None
-    formats: dict[str, Callable[[str], bool]] = {}
-    converted = {"$schema": "http://json-schema.org/draft-04/schema#", **json_schema(schema, formats)}
-    return fastjsonschema.compile(converted, formats=formats, use_default=False)
+@dataclass(frozen=True)
+class ResponseCheck:
+    content_type_problem: str | None
+    required_headers: frozenset[str]
+    validate: Callable[[Any], Any] | None  # the compiled schema of the body, when JSON
+
+
+@functools.cache  # per operation, status and content type: a handful each
+def _response_check(operation: CompiledOperation, status_code: int, content_type: str | None) -> ResponseCheck:
+    produces = operation.produces
+    mime_type = (content_type or (produces[0] if produces else "application/octet-stream")).split(";")[0]
+    mime_type = mime_type.strip().lower()
+    problem = None
+    if status_code < 400 and produces and mime_type not in MediaTypeDict.fromkeys(produces):
+        problem = f"Invalid Response Content-type ({mime_type}), expected {list(produces)}"
+    definition = operation.responses.get(str(status_code)) or operation.responses.get("default") or {}
+    required = frozenset(
+        name.lower() for name, header in definition.get("headers", {}).items() if header.get("required", False)
+    )
+    validate = None
+    if _JSON_MEDIA_TYPE.match(mime_type):
+        media = definition.get("content", {}).get(mime_type)
+        if media is None:  # the definition names the media type with a wildcard or parameters
+            media = next((m for k, m in definition.get("content", {}).items() if _JSON_MEDIA_TYPE.match(k)), None)
+        schema = (media or {}).get("schema")
+        if schema:
+            formats: dict[str, Callable[[str], bool]] = {}
+            converted = {"$schema": "http://json-schema.org/draft-04/schema#", **json_schema(schema, formats)}
+            validate = fastjsonschema.compile(converted, formats=formats, use_default=False)
+    return ResponseCheck(problem, required, validate)
 
 
 def json_schema(schema: Any, formats: dict[str, Callable[[str], bool]]) -> Any:
@@ -189,12 +199,19 @@ def json_schema(schema: Any, formats: dict[str, Callable[[str], bool]]) -> Any:
     if isinstance(schema.get("format"), str):
         name = schema["format"]
         formats[name] = functools.partial(Draft4Validator.FORMAT_CHECKER.conforms, format=name)
-    if schema.get("nullable") is True:
-        return {"anyOf": [{"type": "null"}, converted]}
-    return converted
+    if schema.get("nullable") is not True:
+        return converted
+    if _COMBINATORS.isdisjoint(schema) and isinstance(schema.get("type"), str):
+        # a type list is checked in one step, where anyOf tries alternatives behind exceptions
+        converted["type"] = [schema["type"], "null"]
+        if "enum" in schema and None not in schema["enum"]:
+            converted["enum"] = [*schema["enum"], None]
+        return converted
+    return {"anyOf": [converted, {"type": "null"}]}
 
 
 _OPENAPI_ONLY = frozenset({"nullable", "discriminator", "xml", "externalDocs", "example", "deprecated"})
+_COMBINATORS = frozenset({"allOf", "anyOf", "oneOf", "not"})
 
 
 def _readable(where: str, parameter: dict) -> bool:
@@ -248,9 +265,15 @@ def compile_operation(
 
 @dataclass
 class _Api:
-    """One API's routes in connexion's order: (path regex, methods, compiled operation or None)."""
+    """One API's routes in connexion's order: (literal prefix, path regex, method, compiled operation or None)."""
 
-    routes: list[tuple[re.Pattern, str, CompiledOperation | None]]
+    routes: list[tuple[str, re.Pattern, str, CompiledOperation | None]]  # the prefix is tried first: cheaper
+    any_route: re.Pattern  # matches the paths of all routes at once: most requests skip most APIs with one match
+
+    @classmethod
+    def of(cls, routes: list[tuple[str, re.Pattern, str, CompiledOperation | None]]) -> _Api:
+        alternatives = "|".join(re.sub(r"\(\?P<\w+>", "(?:", regex.pattern) for _, regex, _, _ in routes)
+        return cls(routes, re.compile(alternatives or r"(?!)"))
 
 
 class FastPathMiddleware(SpecMiddleware):
@@ -268,14 +291,15 @@ class FastPathMiddleware(SpecMiddleware):
         binding_of = getattr(handlers, "binding", None)
         routes = []
         for path, item in specification["paths"].items():
-            regex = compile_path(base_path.rstrip("/") + path)[0]
+            full_path = base_path.rstrip("/") + path
+            regex, prefix = compile_path(full_path)[0], full_path.split("{")[0]
             for method, operation in item.items():
                 if method.upper() not in HTTP_METHODS or not isinstance(operation, dict):
                     continue
                 binding = binding_of(operation["operationId"]) if binding_of else None
                 compiled = binding and compile_operation(base_path, path, method, operation, item, binding)
-                routes.append((regex, method.upper(), compiled or None))
-        self.mounts.setdefault(base_path.rstrip("/"), []).append(_Api(routes))
+                routes.append((prefix, regex, method.upper(), compiled or None))
+        self.mounts.setdefault(base_path.rstrip("/"), []).append(_Api.of(routes))
         # longest base path first, as mockserver.routing.RoutingMiddleware mounts them
         self.mounts = dict(sorted(self.mounts.items(), key=lambda item: -len(item[0])))
 
@@ -292,8 +316,12 @@ class FastPathMiddleware(SpecMiddleware):
             if not path.startswith(base_path + "/"):
                 continue
             for api in apis:
+                if api.any_route.match(path) is None:
+                    continue
                 partial = False
-                for regex, route_method, compiled in api.routes:
+                for prefix, regex, route_method, compiled in api.routes:
+                    if not path.startswith(prefix):
+                        continue
                     match = regex.match(path)
                     if match is None:
                         continue

@@ -25,6 +25,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# one decoder for every call: json.loads(..., parse_constant=...) would build a new one each time
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def loads(data: bytes | str) -> Any:
     """Parse JSON; raises ValueError (json.JSONDecodeError for syntax) on anything that is not JSON."""
-    return json.loads(data, parse_constant=_reject_constant)
+    # as json.loads does: bytes in the encoding they tell, a BOM at the start of a str refused
+    if isinstance(data, (bytes, bytearray)):
+        data = data.decode(json.detect_encoding(data), "surrogatepass")
+    elif data.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", data, 0)
+    return _DECODER.decode(data)
