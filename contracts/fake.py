@@ -65,6 +65,7 @@ def serve(
         "42",
         "--log-level",
         "warning",
+        "--validate-responses",  # the fake checks its own answers too: a mismatch is a 500 the run reports
         *extra_args,
     ]
     with tempfile.TemporaryFile() as log:

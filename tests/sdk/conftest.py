@@ -55,9 +55,11 @@ def _wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
 
 @contextlib.contextmanager
 def fake_server(log: Path, *flags: str) -> Iterator[str]:
-    """The URL of a fake of the project's venv started with ``flags``, until the block ends."""
+    """The URL of a fake of the project's venv started with ``flags``, until the block ends; it checks
+    its own responses against the spec (a mismatch answers 500, which fails the test)."""
     python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
-    with run_server(["--api-key", API_KEY, *flags], mode="process", python=python, log_path=log) as mock:
+    flags = ("--api-key", API_KEY, "--validate-responses", *flags)
+    with run_server(list(flags), mode="process", python=python, log_path=log) as mock:
         yield mock.url
 
 
