@@ -15,13 +15,13 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-sdk test-sdk-ts test-examples generate check-generated bench clean contract seed-diff
+.PHONY: help install serve test test-unit test-sdk test-sdk-ts test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
 	@echo "make test       the whole suite: unit, HTTP, persistence, both official Python SDKs, the TypeScript SDK, examples/"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
-	@echo "make bench      benchmarks (figures in README.md)"
+	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in README.md; BENCH_ARGS=, bench-quick)"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
 	@echo "make seed-diff  regenerate contracts/reports/seed-vs-real.md (the seed spec vs the real wire format)"
 
@@ -102,8 +102,33 @@ contract: install
 seed-diff: install
 	$(BIN)/llamacloud-mock diff openapi/seed/llamaextract-api.yaml openapi/extraction_v1.yaml -o contracts/reports/seed-vs-real.md
 
-bench: install
-	$(BIN)/python -m bench
+# Benchmarks (bench/, figures in README.md): wrk drives the servers; Stoplight Prism, pinned in
+# bench/prism/package.json and its lock file, is the stateless baseline. BENCH_ARGS adds options,
+# e.g. BENCH_ARGS="--only 5,6,7" or "--load-seconds 10"; `make bench-quick` is a 2-minute smoke run.
+BENCH_ARGS ?=
+PRISM_DIR  := bench/prism
+$(PRISM_DIR)/node_modules/.installed: $(PRISM_DIR)/package.json $(PRISM_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make bench needs node and npm (for Prism, the baseline): install them, e.g. apt-get install nodejs npm" >&2; exit 1; }
+	cd $(PRISM_DIR) && SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# wrk, the load generator (Debian/Ubuntu package wrk): installed when missing if we are root.
+bench-wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing wrk: apt-get install -y wrk"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk || \
+	      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } || exit 1; \
+	  else \
+	    echo "make bench needs wrk, the HTTP load generator: install it (sudo apt-get install wrk on Debian/Ubuntu, brew install wrk on macOS) and run make bench again" >&2; \
+	    exit 1; \
+	  fi; }
+
+bench: install bench-wrk $(PRISM_DIR)/node_modules/.installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: install bench-wrk $(PRISM_DIR)/node_modules/.installed
+	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules

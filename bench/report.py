@@ -57,6 +57,15 @@ def render(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def markdown(rows: list[Row]) -> str:
+    """The table as Markdown (written beside the JSON, to paste into README.md)."""
+    lines = ["| # | measurement | figure | target | result |", "|---|---|---|---|---|"]
+    for r in rows:
+        cells = (r.target, r.label, r.figure, r.goal or "", r.status)
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def machine() -> dict:
     return {
         "cpus": os.cpu_count(),

@@ -37,17 +37,24 @@ class Client:
     spends about 0.2 ms.
     """
 
+    IDLE_S = 1.0  # servers close keep-alive connections idle for 5 s (uvicorn's and node's default)
+
     def __init__(self, port: int, timeout: float = 120.0):
         self.connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        self.last_used = now()
 
     def request(
         self, method: str, path: str, body: bytes | dict | None = None, headers: dict[str, str] = HEADERS
     ) -> tuple[int, bytes]:
         if isinstance(body, dict):
             body = orjson.dumps(body)
+        if now() - self.last_used > self.IDLE_S:
+            self.connection.close()  # reconnect rather than meet a connection the server has closed
         self.connection.request(method, path, body, headers)
         response = self.connection.getresponse()
-        return response.status, response.read()
+        answer = response.read()
+        self.last_used = now()
+        return response.status, answer
 
     def post(self, path: str, body: bytes | dict) -> tuple[int, bytes]:
         return self.request("POST", path, body)
@@ -76,8 +83,9 @@ class Server:
     a persisted state) on exit. ``log`` keeps its output, shown when it fails.
     """
 
-    def __init__(self, workdir: Path, db: Path | None = None, name: str = "server"):
+    def __init__(self, workdir: Path, db: Path | None = None, name: str = "server", args: tuple[str, ...] = ()):
         self.db = db
+        self.args = tuple(args)  # more ``serve`` options
         self.port = free_port()
         self.log = workdir / f"{name}-{self.port}.log"
         self.process: subprocess.Popen | None = None
@@ -97,7 +105,22 @@ class Server:
             "--log-level",
             "warning",
         ]
-        return argv + (["--db", str(self.db)] if self.db else [])
+        return argv + (["--db", str(self.db)] if self.db else []) + list(self.args)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def memory(self) -> dict[str, float]:
+        """The process's resident set now and at its peak (VmRSS, VmHWM of /proc/PID/status), in MiB."""
+        if self.process is None or self.process.poll() is not None:
+            raise RuntimeError("the server is not running")
+        fields = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = int(value.split()[0]) / 1024  # kB
+        return {"rss_mb": fields["VmRSS"], "peak_mb": fields["VmHWM"]}
 
     def start(self) -> float:
         with self.log.open("wb") as log:

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import gc
+import math
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import baseline, search, startup, writes
+from bench import baseline, load, search, soak, startup, writes
 from bench.dataset import generate, write_state
-from bench.report import INFO, Row, judged, ms, ratio_figure
+from bench.load import OPERATIONS
+from bench.report import FAIL, INFO, Row, judged, ms, ratio_figure
+from bench.wrk import Run
 
 SMALL = 1_000
 RATIO_GOAL = 1.5
 QUERY_GOAL_MS = 100.0
 STARTUP_GOAL_S = 1.0
 REWRITES_GOAL = 10  # per HYGIENE_CREATES creates: "not rewritten per request"
+PRISM_RATIO_GOAL = 3.0  # requests/s at 16 connections, the fake over Prism
+LATENCY_GOAL_MS = 0.5  # median, one request at a time
+LATENCY_GOAL_OPERATIONS = ("get-record", "create-record")
+VALIDATION_COST_GOAL = 0.30  # extra time per request with --validate-responses (at 16 connections)
+SOAK_GROWTH_GOAL_MB = 2.0  # RSS growth of the soak after its first sample
 
 
 @dataclass
@@ -22,6 +32,11 @@ class Context:
     workdir: Path
     large: int  # the big table size (100,000)
     raw: dict = field(default_factory=dict)
+    load_seconds: int = 5  # each wrk run of the load section
+    warmup_seconds: int = 1
+    soak_seconds: int = 60
+    soak_sample_seconds: int = 10
+    jobs_seconds: int = 10
     records: dict[str, dict] = field(default_factory=dict)  # id -> stored record, in creation order
     states: dict[str, Path] = field(default_factory=dict)
 
@@ -138,7 +153,10 @@ def queries(ctx: Context) -> list[Row]:
         ("aggregate", ":aggregate, group_by status + count + first, median"),
         ("delete_by_query", ":delete, filter (~0.4% deleted), median"),
     ):
-        rows.append(Row("2", label, ms(raw[key]["median_ms"]), status=INFO, value=raw[key]["median_ms"], unit="ms"))
+        median = raw[key]["median_ms"]
+        rows.append(
+            Row("2", label, ms(median), f"< {QUERY_GOAL_MS:.0f} ms", judged(median < QUERY_GOAL_MS), median, "ms")
+        )
     return rows
 
 
@@ -214,10 +232,231 @@ def hygiene(ctx: Context) -> list[Row]:
     return rows
 
 
+def _rps(run: Run) -> str:
+    return f"{run.rps:,.0f}"
+
+
+def _latency(run: Run) -> str:
+    return f"{ms(run.p50_ms)} / {ms(run.p99_ms)}"
+
+
+def _unclean(runs: dict[str, dict[str, Run]]) -> str:
+    """'' when every run of an operation answered 2xx only; else which server did what."""
+    for server, by_connections in runs.items():
+        for connections, run in by_connections.items():
+            if not run.clean:
+                return f"{server} at {connections[1:]} conn: {run.problem()}"
+    return ""
+
+
+def _unclean_summaries(runs: dict[str, dict[str, dict]]) -> str:
+    """As ``_unclean``, for runs kept as ``Run.summary()`` dicts."""
+    for server, by_connections in runs.items():
+        for connections, run in by_connections.items():
+            if run["non_2xx"] or any(run["socket_errors"].values()):
+                detail = run.get("first_non_2xx") or run["socket_errors"]
+                return f"{server} at {connections[1:]} conn: {run['non_2xx']:,} not 2xx: {str(detail)[:60]}"
+    return ""
+
+
+def against_prism(ctx: Context) -> list[Row]:
+    raw = load.throughput(ctx.workdir, ctx.records, ctx.load_seconds, ctx.warmup_seconds, progress)
+    ctx.raw["load"] = {
+        **{k: v for k, v in raw.items() if k != "operations"},
+        "operations": {
+            op: {server: {c: run.summary() for c, run in runs.items()} for server, runs in figures.items()}
+            for op, figures in raw["operations"].items()
+        },
+    }
+    rows = []
+    for op in OPERATIONS:
+        runs = raw["operations"][op.name]
+        fake, prism = runs["fake"], runs["prism"]
+        problem = _unclean({"fake": fake, "prism": prism})  # the validating fake's are judged in section 6
+        ratio = fake["c16"].rps / prism["c16"].rps
+        rows.append(
+            Row(
+                "5",
+                f"{op.name}: req/s at 16 conn, fake vs Prism",
+                f"{_rps(fake['c16'])} vs {_rps(prism['c16'])}: {math.floor(ratio * 100) / 100:.2f}x",  # 2.999: not 3.00
+                f">= {PRISM_RATIO_GOAL:.0f}x",
+                judged(ratio >= PRISM_RATIO_GOAL and not problem),
+                ratio,
+                "x",
+            )
+        )
+        p50 = fake["c1"].p50_ms
+        latency_goal = op.name in LATENCY_GOAL_OPERATIONS
+        rows.append(
+            Row(
+                "5",
+                f"{op.name}: 1 conn, req/s, p50 / p99, fake vs Prism",
+                f"{_rps(fake['c1'])}, {_latency(fake['c1'])} vs {_rps(prism['c1'])}, {_latency(prism['c1'])}",
+                f"p50 < {LATENCY_GOAL_MS * 1000:.0f} µs" if latency_goal else "",
+                judged(p50 < LATENCY_GOAL_MS and not problem) if latency_goal else (FAIL if problem else INFO),
+                p50,
+                "ms",
+            )
+        )
+        rows.append(
+            Row(
+                "5",
+                f"{op.name}: 16 conn, p50 / p99, fake vs Prism",
+                problem or f"{_latency(fake['c16'])} vs {_latency(prism['c16'])}",
+                status=FAIL if problem else INFO,
+                value=fake["c16"].p50_ms,
+                unit="ms",
+            )
+        )
+    started = raw["started_s"]
+    averages = list(raw["load_average"].values())
+    rows.append(
+        Row(
+            "5",
+            "spawn → first answer: fake (1,000-record seed) vs Prism (agent_data / extraction_v1)",
+            f"{started['fake']:.2f} s vs {started['prism_agent_data']:.2f} s / {started['prism_extraction_v1']:.2f} s",
+            value=started["fake"],
+            unit="s",
+        )
+    )
+    rows.append(
+        Row(
+            "5",
+            f"wrk, 1 thread; {ctx.warmup_seconds} s warm-up + {ctx.load_seconds} s per figure; Prism; load average",
+            f"{raw['prism_version']}; {min(averages):.1f}-{max(averages):.1f} on {os.cpu_count()} CPUs",
+        )
+    )
+    return rows
+
+
+def response_validation(ctx: Context) -> list[Row]:
+    if "load" not in ctx.raw:
+        raise RuntimeError("no figures: the load section did not run")
+    rows = []
+    for op in OPERATIONS:
+        runs = ctx.raw["load"]["operations"][op.name]
+        on, off = runs["fake_validating"], runs["fake"]
+        problem = _unclean_summaries({"on": on, "off": off})
+        cost = off["c16"]["rps"] / on["c16"]["rps"] - 1
+        rows.append(
+            Row(
+                "6",
+                f"{op.name}: --validate-responses on vs off, req/s at 16 conn; 1 conn p50",
+                problem
+                or (
+                    f"{on['c16']['rps']:,.0f} vs {off['c16']['rps']:,.0f}: {cost:+.0%} per request; "
+                    f"p50 {ms(on['c1']['p50_ms'])} vs {ms(off['c1']['p50_ms'])}"
+                ),
+                f"<= +{VALIDATION_COST_GOAL:.0%}",
+                judged(cost <= VALIDATION_COST_GOAL and not problem),
+                cost,
+                "",
+            )
+        )
+    return rows
+
+
+def memory(ctx: Context) -> list[Row]:
+    record_id = next(iter(ctx.records))
+    foot = ctx.raw["memory"] = soak.footprint(ctx.workdir, ctx.states["full"], ctx.large, record_id)
+    raw = ctx.raw["soak"] = soak.soak(
+        ctx.workdir, ctx.records, ctx.soak_seconds, ctx.soak_sample_seconds, ctx.jobs_seconds
+    )
+    jobs, run = raw["jobs"], raw["soak"]
+    file_mb = foot["state_file_bytes"] * 100_000 / ctx.large / 2**20
+    samples = run["rss_samples_mb"]
+    load_summary = run["load"]
+    journal = run["journal"]
+    rows = [
+        Row(
+            "7",
+            "RSS in memory, empty (after a get, a search, an aggregate)",
+            f"{foot['empty']['rss_mb']:.0f} MiB",
+            value=foot["empty"]["rss_mb"],
+            unit="MiB",
+        ),
+        Row(
+            "7",
+            f"RSS with {ctx.large:,} records (--db), same requests; peak",
+            f"{foot['full']['rss_mb']:.0f} MiB; peak {foot['full']['peak_mb']:.0f} MiB",
+            value=foot["full"]["rss_mb"],
+            unit="MiB",
+        ),
+        Row(
+            "7",
+            "memory per 100,000 records (RSS difference)",
+            f"{foot['per_100k_mb']:.0f} MiB (the state file: {file_mb:.0f} MiB)",
+            "stated",
+            INFO,
+            foot["per_100k_mb"],
+            "MiB",
+        ),
+        Row(
+            "7",
+            f"RSS per extraction job ({jobs['created']:,} created in {ctx.jobs_seconds} s; no delete in the API)",
+            f"{jobs['kib_per_job']:.1f} KiB" if jobs["kib_per_job"] is not None else "no job created",
+            value=jobs["kib_per_job"],
+            unit="KiB",
+        ),
+        Row(
+            "7",
+            f"soak {ctx.soak_seconds} s, 16 conn, deleting what it creates: RSS every {ctx.soak_sample_seconds} s",
+            " → ".join(f"{mb:.1f}" for _, mb in samples) + " MiB",
+            f"<= +{SOAK_GROWTH_GOAL_MB:.0f} MiB from {ctx.soak_sample_seconds} s",
+            judged(run["growth_after_first_sample_mb"] <= SOAK_GROWTH_GOAL_MB),
+            run["growth_after_first_sample_mb"],
+            "MiB",
+        ),
+        Row(
+            "7",
+            "soak: requests (all 2xx), req/s, p50 / p99",
+            f"{load_summary['requests']:,}, {load_summary['rps']:,.0f}/s, "
+            f"{ms(load_summary['p50_ms'])} / {ms(load_summary['p99_ms'])}",
+            value=load_summary["rps"],
+            unit="req/s",
+        ),
+        Row(
+            "7",
+            "soak: request journal, entries kept / received (size)",
+            f"{journal['kept']:,} / {journal['received']:,} ({journal['size']:,})",
+            "kept <= size",
+            judged(journal["kept"] <= journal["size"]),
+            journal["kept"],
+            "entries",
+        ),
+        Row(
+            "7",
+            "soak: searched collection before → after; created records left (in flight at the end)",
+            f"{run['records_before']:,} → {run['records_after']:,}; {run['soak_records_left']} left",
+            "unchanged",
+            judged(run["records_before"] == run["records_after"] and run["soak_records_left"] <= soak.CONNECTIONS),
+        ),
+    ]
+    after_load = ctx.raw.get("load", {}).get("memory_after_mb")
+    if after_load:
+        rss = {name: f"{figures['rss_mb']:.0f}" for name, figures in after_load.items()}
+        rows.append(
+            Row(
+                "7",
+                "after the load section: RSS of the fake / with --validate-responses / Prism (2 processes)",
+                f"{rss['fake']} / {rss['fake_validating']} / {rss['prism_agent_data']} + "
+                f"{rss['prism_extraction_v1']} MiB",
+            )
+        )
+    return rows
+
+
+def progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
 SECTIONS = [  # (row number, title, section)
     ("0", "preparing records and state files", prepare),
     ("1", "target 1: write cost against table size", write_cost),
     ("2", "target 2: queries over one large collection", queries),
     ("3", "target 3: start-up", start_up),
     ("4", "target 4: persisted file hygiene", hygiene),
+    ("5", "issue 7, targets 1-2: requests/s and latency against Prism", against_prism),
+    ("6", "issue 7, target 2: the cost of --validate-responses", response_validation),
+    ("7", "issue 7, target 3: memory and soak", memory),
 ]
