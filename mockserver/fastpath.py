@@ -47,13 +47,16 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import jsonio
-from mockserver.routing import HTTP_METHODS, Binding
+from mockserver.routing import HTTP_METHODS, Binding, JsonResponse
 
 # the keywords a parameter's schema may have for the fast path to read it
 _DOCUMENTATION = frozenset({"description", "title", "example"})
 _PLAIN_STRING_KEYWORDS = _DOCUMENTATION | {"type", "nullable"}
 _SCALAR_KEYWORDS = _PLAIN_STRING_KEYWORDS | {"enum", "minimum", "maximum", "default"}
 _JSON_MEDIA_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
+
+
+_UNPARSED = object()
 
 
 class FallThrough(Exception):
@@ -123,8 +126,14 @@ class CompiledOperation:
                     raise FallThrough
         return params
 
-    def check_response(self, response: Response) -> None:
-        """What connexion's response validation checks (mockserver.routing.JsonResponseChecker)."""
+    def check_response(self, response: Response, data: Any = _UNPARSED) -> None:
+        """What connexion's response validation checks (mockserver.routing.JsonResponseChecker).
+
+        ``data``: what ``response``'s body encodes, when the caller has it. Checking it saves
+        parsing the body again (as long as the body of a page of search results), and is the same
+        check: handlers answer JSON-native values (dicts, lists, str, int, float, bool, None),
+        which the encoder writes as they are.
+        """
         headers = response.raw_headers
         content_type = next((v.decode("latin-1") for k, v in headers if k == b"content-type"), None)
         check = _response_check(self, response.status_code, content_type)
@@ -139,9 +148,10 @@ class CompiledOperation:
                 )
         if check.validate is None:
             return
-        body = jsonio.loads(response.body) if response.body else None  # exact: orjson reads big integers as floats
+        if data is _UNPARSED:
+            data = jsonio.loads(response.body) if response.body else None  # exact: orjson reads big integers as floats
         try:
-            check.validate(body)
+            check.validate(data)
         except fastjsonschema.JsonSchemaValueException as e:
             path = ".".join(str(part) for part in e.path[1:])  # e.path starts with "data"
             where = f" - '{path}'" if path else ""
@@ -186,7 +196,8 @@ def json_schema(schema: Any, formats: dict[str, Callable[[str], bool]]) -> Any:
     """An OpenAPI 3.0 schema (refs resolved) as the JSON Schema draft 4 that means the same to
     connexion's response validator (mockserver.routing.NullableResponseValidator): ``nullable``
     admits null, each ``format`` is checked by jsonschema's own format checker (collected in
-    ``formats`` for fastjsonschema), OpenAPI's own keywords are dropped."""
+    ``formats`` for fastjsonschema) when it checks that format at all (``date-time`` only with
+    optional packages), OpenAPI's own keywords are dropped."""
     if isinstance(schema, list):
         return [json_schema(item, formats) for item in schema]
     if not isinstance(schema, dict):
@@ -196,9 +207,13 @@ def json_schema(schema: Any, formats: dict[str, Callable[[str], bool]]) -> Any:
         for key, value in schema.items()
         if key not in _OPENAPI_ONLY
     }
+    checker = Draft4Validator.FORMAT_CHECKER
     if isinstance(schema.get("format"), str):
         name = schema["format"]
-        formats[name] = functools.partial(Draft4Validator.FORMAT_CHECKER.conforms, format=name)
+        if name in checker.checkers:
+            formats[name] = functools.partial(checker.conforms, format=name)
+        else:  # a format jsonschema does not check: not checking it costs nothing
+            del converted["format"]
     if schema.get("nullable") is not True:
         return converted
     if _COMBINATORS.isdisjoint(schema) and isinstance(schema.get("type"), str):
@@ -378,9 +393,15 @@ class FastPathMiddleware(SpecMiddleware):
         # handlers may read connexion's request (its base URL), as on connexion's path
         _scope.set(scope)
         _receive.set(receive)
-        response = await operation.binding.call(params, headers.get("project-id"))
-        if self.validate_responses:
-            operation.check_response(response)
+        result = await operation.binding.result(params, headers.get("project-id"))
+        if isinstance(result, Response):
+            response = result
+            if self.validate_responses:
+                operation.check_response(response)
+        else:
+            response = JsonResponse(result)
+            if self.validate_responses:
+                operation.check_response(response, result)
         await response(scope, receive, send)
 
 

@@ -66,12 +66,16 @@ class Binding(NamedTuple):
             return body  # None: an optional body left out
         return self.operation.body_model.model_validate(body, strict=True)
 
-    async def call(self, params: dict[str, Any], project_header: str | None) -> Response:
-        """``params`` as connexion passes them (path and query parameters, ``body`` parsed)."""
+    async def result(self, params: dict[str, Any], project_header: str | None) -> Any:
+        """The handler's answer: JSON-ready data, or a starlette Response to send as is.
+        ``params`` as connexion passes them (path and query parameters, ``body`` parsed)."""
         if "body" in params:
             params["body"] = self.validated_body(params["body"])
         params["project_id"] = params.get("project_id") or project_header
-        result = await self.handler(**params)
+        return await self.handler(**params)
+
+    async def call(self, params: dict[str, Any], project_header: str | None) -> Response:
+        result = await self.result(params, project_header)
         return result if isinstance(result, Response) else JsonResponse(result)
 
 
