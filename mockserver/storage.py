@@ -10,17 +10,21 @@ Stock TinyDB re-reads and rewrites the whole table on every insert. Here:
   appends one JSON line holding every document it changed, so a write is acknowledged only once
   it is in the operating system's hands and a ``kill -9`` loses nothing;
 * the JSON file is rewritten (temp file, fsync, rename: never torn) when the log holds as many
-  entries as the file holds documents, and on a clean shutdown: amortised O(1) per write.
+  entries as the file holds documents, or as many bytes as the file (at least
+  ``COMPACT_MIN_BYTES``: a big document rewritten again and again), and on a clean shutdown:
+  amortised O(1) per write, and a log never larger than the state file (or 16 MiB).
 
 A reset or a restore is one log entry too, ``["*", {table: {id: document}}]``: the whole new state.
 
 Replaying the log is idempotent (each line holds whole documents or deletions), so a crash at
 any point, even between the rename and the log truncation, recovers the last acknowledged state.
-A torn last line, from a crash in the middle of an append, is ignored.
+A torn last line, from a crash in the middle of an append, is ignored; the temp file of a
+compaction cut short (``PATH.*.tmp``) is removed at start.
 """
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import tempfile
@@ -38,6 +42,7 @@ log = logging.getLogger("llamacloud_mock.storage")
 Tables = dict[str, dict[str, dict]]
 _DELETED = None
 REPLACE_ALL = "*"  # the table name of a log entry holding the whole state (reset, restore)
+COMPACT_MIN_BYTES = 16 * 1024 * 1024  # a log this large is compacted, however small the file
 
 
 class StateFileError(RuntimeError):
@@ -111,14 +116,22 @@ class InPlaceTable(Table):
 class LogStorage(Storage):
     """TinyDB storage holding all tables in memory, optionally persisted as snapshot + log."""
 
-    def __init__(self, path: str | os.PathLike | None = None, compact_min_entries: int = 1000):
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        compact_min_entries: int = 1000,
+        compact_min_bytes: int = COMPACT_MIN_BYTES,
+    ):
         self.path = Path(path) if path else None
         self.wal_path = self.path.with_name(self.path.name + ".wal") if self.path else None
         self.compact_min_entries = compact_min_entries
+        self.compact_min_bytes = compact_min_bytes
         self._tables: Tables = {}
         self._wal = None
         self._wal_entries = 0
+        self._wal_bytes = 0
         self._compacted_size = 0  # documents in the JSON file at the last compaction
+        self._compacted_bytes = 0  # and its size in bytes
         if self.path:
             self._load()
             self._wal = open(self.wal_path, "ab")  # noqa: SIM115 - kept open for appends
@@ -154,7 +167,10 @@ class LogStorage(Storage):
         self._wal.write(line)
         self._wal.flush()  # in the OS's hands: survives a killed process
         self._wal_entries += 1
-        if self._wal_entries >= max(self.compact_min_entries, self._compacted_size):
+        self._wal_bytes += len(line)
+        if self._wal_entries >= max(self.compact_min_entries, self._compacted_size) or self._wal_bytes >= max(
+            self.compact_min_bytes, self._compacted_bytes
+        ):
             self.compact()  # the log is as long as the file: rewriting it now is amortised O(1)
 
     def replace_all(self, tables: Tables) -> None:
@@ -179,12 +195,14 @@ class LogStorage(Storage):
         """Write the whole state to the JSON file atomically, then empty the log."""
         if self.path is None:
             return
-        self._atomic_write(jsonio.dumps(self._tables))
+        payload = jsonio.dumps(self._tables)
+        self._atomic_write(payload)
         self._compacted_size = self._document_count()
+        self._compacted_bytes = len(payload)
         if self._wal is not None:
             self._wal.truncate(0)
             self._wal.seek(0)
-        self._wal_entries = 0
+        self._wal_entries = self._wal_bytes = 0
 
     def _document_count(self) -> int:
         return sum(len(t) for t in self._tables.values())
@@ -203,6 +221,8 @@ class LogStorage(Storage):
             raise
 
     def _load(self) -> None:
+        for leftover in self.path.parent.glob(glob.escape(self.path.name) + ".*.tmp"):
+            leftover.unlink(missing_ok=True)  # a compaction cut short by a kill: never renamed into place
         if self.path.exists() and self.path.stat().st_size > 0:
             try:
                 loaded = jsonio.loads(self.path.read_bytes())

@@ -199,6 +199,33 @@ def test_a_deleted_job_is_no_longer_watched():
     assert world.webhooks.next_due() is None
 
 
+def test_a_deleted_job_leaves_no_subscription_nor_delivery_behind():
+    recorder = Recorder()
+    world = World(recorder)
+    for _ in range(20):
+        job = world.job()
+        world.advance(10)  # completed
+        world.store.delete(job["id"])
+    world.deliver()  # one event per (job, URL) a round: the last extract.success goes out after the delete
+    assert len(recorder.requests) == 40
+    assert dict(world.webhooks.subscriptions_table.documents()) == {}
+    assert world.webhooks.deliveries() == []
+
+
+def test_events_a_deleted_job_still_owes_are_sent_then_dropped():
+    recorder = Recorder(500)
+    world = World(recorder)
+    job = world.job()
+    world.deliver()  # extract.pending fails once: retried 1 s later
+    world.store.cancel(job["id"])
+    world.store.delete(job["id"])
+    assert dict(world.webhooks.subscriptions_table.documents()) == {}
+    assert [d["event_type"] for d in world.webhooks.deliveries()] == ["extract.pending", "extract.cancelled"]
+    assert world.advance(1) == 1 and world.deliver() == 1
+    assert recorder.events() == ["extract.pending", "extract.pending", "extract.cancelled"]
+    assert world.webhooks.deliveries() == [] and world.webhooks.next_due() is None
+
+
 def test_pending_deliveries_survive_a_restart(tmp_path):
     path = tmp_path / "state.json"
     first = World(Recorder(500), path)

@@ -239,6 +239,12 @@ class JournalEntry(BaseModel):
     query: str
     operation: Annotated[str | None, Field(...)]
     headers: dict[str, str]
+    headers_truncated: Annotated[
+        bool,
+        Field(
+            description="Whether the headers were longer than the 16 KiB recorded (names and values counted): the header crossing the limit is cut, the ones after it are left out."
+        ),
+    ]
     body: Annotated[Any | None, Field(description="The body, parsed when JSON, else as text; null when empty.")]
     body_size: int
     body_truncated: Annotated[bool, Field(description="Whether the body was longer than the 64 KiB recorded.")]

@@ -1,10 +1,13 @@
 """The request journal: what clients sent, for verification, in a capped ring buffer.
 
 Every request outside the admin API (``/_mock/``) is recorded when it arrives: method, path,
-query string, headers and body (its first ``MAX_BODY_BYTES``), then its status (``null`` for a
-dropped connection), its duration and the fault rule that answered it, if any. The journal keeps
+query string, headers (their first ``MAX_HEADER_BYTES``, names and values counted: a header
+crossing the limit is cut, later ones are left out) and body (its first ``MAX_BODY_BYTES``), then
+its status (``null`` for a dropped connection), its duration and the fault rule that answered it,
+if any; ``headers_truncated`` and ``body_truncated`` say when something was cut. The journal keeps
 the last ``size`` requests (``--journal-size``, default 1000; 0 turns it off) so a long run never
-grows it without bound (WireMock's unbounded journal is a classic out-of-memory in CI).
+grows it without bound (WireMock's unbounded journal is a classic out-of-memory in CI): at most
+``size`` x (64 + 16) KiB, however large the requests.
 
 Queries select by method, path (a glob: ``*`` matches any characters, ``/`` included),
 operation (an operationId), status, a substring of the body, or a JSON body that contains
@@ -26,6 +29,22 @@ from mockserver.domain.clock import format_instant
 
 DEFAULT_JOURNAL_SIZE = 1000
 MAX_BODY_BYTES = 64 * 1024
+# h11 refuses a request head over 16 KiB; httptools and in-process transports take any size
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def capped_headers(headers: list[tuple[bytes, bytes]]) -> tuple[list[tuple[bytes, bytes]], bool]:
+    """(the headers within MAX_HEADER_BYTES, names and values counted; whether any was cut)."""
+    total = 0
+    for index, (name, value) in enumerate(headers):
+        total += len(name) + len(value)
+        if total > MAX_HEADER_BYTES:
+            room = MAX_HEADER_BYTES - (total - len(value))
+            kept = list(headers[:index])
+            if room > 0:
+                kept.append((name, value[:room]))
+            return kept, True
+    return headers, False
 
 
 class Entry:
@@ -36,6 +55,7 @@ class Entry:
         "path",
         "query",
         "headers",
+        "headers_truncated",
         "body",
         "body_size",
         "status",
@@ -52,7 +72,7 @@ class Entry:
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         self.query: bytes = scope.get("query_string", b"")
-        self.headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+        self.headers, self.headers_truncated = capped_headers(scope.get("headers", []))
         self.body = bytearray()
         self.body_size = 0
         self.status: int | None = None
@@ -104,6 +124,7 @@ class Entry:
             "query": self.query.decode("latin-1"),
             "operation": self.operation_id(find),
             "headers": headers,
+            "headers_truncated": self.headers_truncated,
             "body": parsed if parsed is not None else (self.text() if self.body else None),
             "body_size": self.body_size,
             "body_truncated": self.body_size > len(self.body),

@@ -289,9 +289,11 @@ class ExtractV2Store:
                 f"Extraction job {job_id!r} is {EXTRACT_V2_STATUS[status.state]}: cancel it first "
                 f"(POST /api/v2/extract/{job_id}/cancel), or delete it with force=true."
             )
+        self._notice(job_id)  # the transitions this read revealed still send their events
         self.table.remove(doc_ids=[job_id])
         self.engine.remove(job_id)
-        self._notice(job_id)
+        if self.webhooks is not None:
+            self.webhooks.forget(job_id)
 
     # ------------------------------------------------------------------ the wire view
     def view(self, job: dict, status: JobStatus, expand: list[str] | None = None) -> dict:

@@ -21,7 +21,9 @@ configuration subscribed to it (``webhook_events``; null means all). Deliveries 
 until the previous one was delivered or given up. An attempt succeeds on any 2xx; otherwise it is
 retried 1, 2, 4 then 8 seconds of the server's clock after it started (5 attempts in all), then
 marked ``failed``. Each attempt is logged (``at``, ``status_code``, ``error``). A restart resumes the
-pending deliveries (at least once: an attempt cut short by a crash is made again).
+pending deliveries (at least once: an attempt cut short by a crash is made again). Deleting a job
+(``forget``) drops its subscription and its finished deliveries; the events it still owed go out
+and then leave the log too, so the log holds the deliveries of existing jobs only.
 
 The request: ``POST <webhook_url>`` with ``Content-Type: application/json``, the configuration's
 ``webhook_headers``, ``LC-Signature: sha256=<hex>`` (HMAC-SHA256 of the raw body) when it has a
@@ -122,6 +124,17 @@ class WebhookDispatcher:
             self._sweep(subscription)
             self.poke()
 
+    def forget(self, job_id: str) -> None:
+        """The job was deleted: drop its subscription and its finished deliveries. Its pending
+        deliveries still go out (events it owed, such as ``extract.cancelled`` before a delete),
+        and leave the log once delivered or given up, so a deleted job leaves nothing behind."""
+        if job_id not in self._subscriptions:
+            return  # never watched: nothing to drop (deliveries exist only for watched jobs)
+        self.subscriptions_table.remove(doc_ids=[job_id])
+        finished = [d["id"] for d in self._deliveries.values() if d["job_id"] == job_id and d["status"] != PENDING]
+        if finished:
+            self.deliveries_table.remove(doc_ids=finished)
+
     def sweep(self) -> None:
         """Notice the transitions of every watched job."""
         for subscription in [s for s in self._subscriptions.values() if not s["done"]]:
@@ -143,7 +156,7 @@ class WebhookDispatcher:
                     as_of = JobStatus(state, status.error if last else None, history[: index + 1], False)
                     self._enqueue(subscription, event, index, at, kind.render(job_id, as_of))
         except NotFound:  # the job was deleted: nothing more will happen to it
-            self.subscriptions_table.update({"done": True}, doc_ids=[job_id])
+            self.forget(job_id)
             return
         self.subscriptions_table.update({"notified": len(history), "done": status.terminal}, doc_ids=[job_id])
 
@@ -256,7 +269,10 @@ class WebhookDispatcher:
             )
         else:
             changes["next_attempt_at"] = started + BACKOFF[len(attempts) - 1]
-        self.deliveries_table.update(changes, doc_ids=[delivery_id])
+        if "status" in changes and record["job_id"] not in self._subscriptions:
+            self.deliveries_table.remove(doc_ids=[delivery_id])  # its job was deleted: forget it now
+        else:
+            self.deliveries_table.update(changes, doc_ids=[delivery_id])
 
     async def deliver_unattended(self) -> None:
         """Deliver what is due now when no background task does (an app served without its
