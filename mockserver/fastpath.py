@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -95,7 +95,7 @@ class QueryParameter:
         return value
 
 
-@dataclass(eq=False)  # compared and hashed by identity: a cache key of _response_check
+@dataclass
 class CompiledOperation:
     operation_id: str
     method: str
@@ -106,6 +106,8 @@ class CompiledOperation:
     body_media_types: frozenset[str] | None  # None: the operation has no request body
     responses: dict[str, Any]  # the spec's responses, refs resolved
     produces: tuple[str, ...]
+    # (status, content type) -> its ResponseCheck, built on first use: a handful per operation
+    response_checks: dict[tuple[int, str | None], ResponseCheck] = field(default_factory=dict)
 
     def arguments(self, scope: Scope, path_params: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
         """The handler's keyword arguments from the path and the query, as connexion builds them."""
@@ -136,7 +138,8 @@ class CompiledOperation:
         """
         headers = response.raw_headers
         content_type = next((v.decode("latin-1") for k, v in headers if k == b"content-type"), None)
-        check = _response_check(self, response.status_code, content_type)
+        key = (response.status_code, content_type)
+        check = self.response_checks.get(key) or self.response_checks.setdefault(key, _response_check(self, *key))
         if check.content_type_problem:
             raise NonConformingResponseHeaders(detail=check.content_type_problem)
         if check.required_headers:
@@ -167,7 +170,6 @@ class ResponseCheck:
     validate: Callable[[Any], Any] | None  # the compiled schema of the body, when JSON
 
 
-@functools.cache  # per operation, status and content type: a handful each
 def _response_check(operation: CompiledOperation, status_code: int, content_type: str | None) -> ResponseCheck:
     produces = operation.produces
     mime_type = (content_type or (produces[0] if produces else "application/octet-stream")).split(";")[0]

@@ -131,3 +131,15 @@ def test_what_is_created_then_deleted_leaves_every_table_as_it_was(clocked):
     after = {name: len(docs) for name, docs in state.db.export().items() if docs}
     assert after == {name: n for name, n in {**before, "projects": 1}.items() if n}
     assert state.files.blobs._memory == {}
+
+
+def test_collections_emptied_one_by_one_leave_no_index_behind(client):
+    store = client.app.state.agent_data
+    for n in range(30):  # a load test that uses a fresh collection each time
+        scope = {"deployment_name": "load", "collection": f"c{n}"}
+        created = ok(client.post("/api/v1/beta/agent-data", json={**scope, "data": {"n": n}}))
+        if n % 2:
+            ok(client.delete(f"/api/v1/beta/agent-data/{created['id']}"))
+        else:
+            assert ok(client.post("/api/v1/beta/agent-data/:delete", json=scope))["deleted_count"] == 1
+    assert store._by_scope == {}

@@ -108,7 +108,7 @@ class AgentDataStore:
         record = self.get(item_id, project_id)
         view = self._views.pop(_scope(record), None)
         self.table.remove(doc_ids=[item_id])
-        self._by_scope[_scope(record)].pop(item_id, None)
+        self._forget(_scope(record), [item_id])
         if view is not None:
             view.remove([view.position(record)])
             self._keep_view(_scope(record), view)
@@ -197,6 +197,13 @@ class AgentDataStore:
         body["items"] = [_group_body(g, count, first) for g in body["items"]]
         return body
 
+    def _forget(self, scope: Scope, record_ids: Sequence[str]) -> None:
+        index = self._by_scope[scope]
+        for record_id in record_ids:
+            index.pop(record_id, None)
+        if not index:  # a load test using fresh collections must not leave one entry per collection
+            del self._by_scope[scope]
+
     def delete_by_query(self, scope: Scope, filter_: Mapping | None = None) -> int:
         view, positions = self._matching(scope, filter_)
         doomed = [view.records[i]["id"] for i in positions]
@@ -204,9 +211,7 @@ class AgentDataStore:
             return 0
         self._views.pop(scope, None)  # out of step with the table until both are done
         self.table.remove(doc_ids=doomed)  # one logged change: all or nothing
-        index = self._by_scope[scope]
-        for record_id in doomed:
-            index.pop(record_id, None)
+        self._forget(scope, doomed)
         view.remove(positions)
         self._keep_view(scope, view)
         return len(doomed)

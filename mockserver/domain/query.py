@@ -69,9 +69,14 @@ INSTANT_TYPES = frozenset((datetime,))
 
 
 # --------------------------------------------------------------------------- values
-@lru_cache(maxsize=65536)
 def parse_instant(text: str) -> datetime | None:
     """An aware datetime for an ISO 8601 date or date-time string (naive means UTC), else None."""
+    # cached, but not for long strings (no date-time is that long): the cache would keep them alive
+    return _parse_instant(text) if len(text) <= 64 else _parse_instant.__wrapped__(text)
+
+
+@lru_cache(maxsize=65536)
+def _parse_instant(text: str) -> datetime | None:
     if len(text) < 10 or not text[:4].isdigit() or text[4] != "-":
         return None
     try:
