@@ -19,7 +19,8 @@ def format_instant(moment: datetime) -> str:
     """The canonical form of an instant (naive datetimes are taken as UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat: several times faster than strftime, and four-digit years always ("+00:00" -> "Z")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 class Clock:
