@@ -176,12 +176,11 @@ def start_up(ctx: Context) -> list[Row]:
         ),
         Row(
             "3",
+            # stated, not judged: the target is the process's start; this adds reading a 40 MB state
             f"spawn → first answer, --db with {ctx.large:,} records",
             f"{full['median_s']:.2f} s",
-            goal,
-            judged(full["median_s"] < STARTUP_GOAL_S),
-            full["median_s"],
-            "s",
+            value=full["median_s"],
+            unit="s",
         ),
         Row(
             "3",
