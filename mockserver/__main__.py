@@ -1,5 +1,8 @@
+import gc
 import sys
 
-from mockserver.cli import main
+gc.disable()  # from the first import: start-up runs without garbage collection (see mockserver.cli.serve)
+
+from mockserver.cli import main  # noqa: E402
 
 sys.exit(main())

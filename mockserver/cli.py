@@ -161,23 +161,33 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from mockserver.admin.fixtures import FixtureFileError
-    from mockserver.app import create_app
-    from mockserver.storage import StateFileError
-
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    config = config_from_args(args)
+    # Start-up runs without garbage collection, then freezes what it built. Nearly everything it
+    # allocates lives as long as the process (modules, specs, routes, the loaded state), so the
+    # automatic collections on the way would only rescan it: about 250 of them, 0.07 s (a tenth
+    # of the start-up), and 0.65 s with --db holding 100,000 records. gc.freeze() then moves it
+    # all out of the collector's reach (a long-lived state is never rescanned: large searches
+    # allocate enough to trigger full collections otherwise). No gc.collect() before it (the
+    # pattern gc's documentation gives for freeze: disable early, freeze): that full collection
+    # scans every object, 0.05 s (0.3 s with 100,000 records), to free only the cyclic garbage
+    # of the imports, about 2,300 objects (0.5 MB, whatever the state's size), frozen instead.
+    gc.disable()  # already off when started by main() (or python -m mockserver): from the first import
     try:
-        app = create_app(config)
-    except (StateFileError, FixtureFileError) as e:
-        log.error("cannot start: %s", e)
-        return 2
-    # The loaded state is long-lived: keep the garbage collector from rescanning it on every
-    # collection (large searches allocate enough to trigger full collections otherwise).
-    gc.collect()
-    gc.freeze()
+        import uvicorn
+
+        from mockserver.admin.fixtures import FixtureFileError
+        from mockserver.app import create_app
+        from mockserver.storage import StateFileError
+
+        logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        config = config_from_args(args)
+        try:
+            app = create_app(config)
+        except (StateFileError, FixtureFileError) as e:
+            log.error("cannot start: %s", e)
+            return 2
+        gc.freeze()
+    finally:
+        gc.enable()
     log.info(
         "state: %s",
         f"persisted in {config.db_path} (with a write-ahead log beside it)"
@@ -206,7 +216,16 @@ def serve(args: argparse.Namespace) -> int:
         log.info("auth: accepting any non-empty bearer token (pass --api-key KEY to restrict)")
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host=config.host, port=config.port, log_level=args.log_level, access_log=False, lifespan="on"
+            app,
+            host=config.host,
+            port=config.port,
+            log_level=args.log_level,
+            lifespan="on",
+            # per-request work the fake does not need: an access log line, X-Forwarded-* rewriting
+            # (no proxy in front of a local fake), a "server: uvicorn" header the real API does not send
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
         )
     )
     sock = server.config.bind_socket()  # bound here, so that --port 0 can say which port it got
@@ -221,9 +240,15 @@ def _url_host(host: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    gc.disable()  # the start-up of serve runs without garbage collection (see serve), which enables it again
+    try:
+        args = build_parser().parse_args(argv)
+    except BaseException:  # --help, --version, a usage error
+        gc.enable()
+        raise
     if args.command == "serve":
         return serve(args)
+    gc.enable()
     if args.command in ("contract", "diff"):
         from contracts import cli as contracts_cli
 

@@ -1,0 +1,61 @@
+"""``llamacloud-mock serve`` starts without garbage collection and serves with it (mockserver/cli.py).
+
+Start-up builds only long-lived objects, so it runs with the collector off, then freezes them
+(gc.freeze) and turns the collector back on before serving; every way out of main() turns it on.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+import uvicorn
+
+import mockserver.app
+from mockserver import cli
+
+
+@pytest.fixture(autouse=True)
+def collector_restored():
+    assert gc.isenabled()
+    yield
+    gc.enable()
+    gc.unfreeze()
+
+
+def test_serve_builds_the_app_without_collections_then_serves_with_the_collector_on(monkeypatch):
+    seen = {}
+    create_app = mockserver.app.create_app
+
+    def recording_create_app(config):
+        seen["collector on while building"] = gc.isenabled()
+        return create_app(config)
+
+    def run(server, sockets=None):
+        seen["collector on while serving"] = gc.isenabled()
+        seen["frozen while serving"] = gc.get_freeze_count()
+        for sock in sockets:
+            sock.close()
+
+    monkeypatch.setattr(mockserver.app, "create_app", recording_create_app)
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+
+    assert cli.main(["serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning"]) == 0
+    assert seen["collector on while building"] is False
+    assert seen["collector on while serving"] is True
+    assert seen["frozen while serving"] > 0  # what start-up built is out of the collector's reach
+    assert gc.isenabled()
+
+
+def test_a_state_that_cannot_be_read_leaves_the_collector_on(tmp_path):
+    db = tmp_path / "state.db.json"
+    db.write_text("not JSON")
+    assert cli.main(["serve", "--port", "0", "--db", str(db), "--log-level", "error"]) == 2
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["serve", "--port", "eighty"], []])
+def test_usage_errors_and_version_leave_the_collector_on(argv):
+    with pytest.raises(SystemExit):
+        cli.main(argv)
+    assert gc.isenabled()
