@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 from connexion import AsyncApp
-from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.routing import RoutingMiddleware as ConnexionRoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -22,7 +22,7 @@ from mockserver.auth import BearerAuthMiddleware
 from mockserver.config import Config
 from mockserver.drift import DriftMiddleware, check_names
 from mockserver.errors import error_handlers
-from mockserver.fastpath import FastPathMiddleware
+from mockserver.fastpath import FastPathMiddleware, RaiseHandlerError
 from mockserver.routing import VALIDATOR_MAP, Handlers, RoutingMiddleware
 from mockserver.state import FakeState
 
@@ -86,13 +86,18 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
         admin_key=config.admin_key,
         profile=config.profile,
     )
-    # the fast path serves valid requests of plain operations before connexion's routing; its
-    # handlers' exceptions still reach connexion's exception middleware (mockserver/fastpath.py)
-    fast_path = functools.partial(FastPathMiddleware, validate_responses=config.validate_responses)
-    middlewares = [harness, *MIDDLEWARES]
+    # Outermost first: the harness, authentication, the drift switches (tests of the contract
+    # harness), then the fast path, which serves valid requests of plain operations before
+    # connexion's error layers and routing; a handler's exception on it is raised again inside
+    # those layers (mockserver/fastpath.py).
+    layers = [harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys)]
+    if config.drift:  # deliberate departures from the specs, for the contract harness's own tests
+        layers.append(functools.partial(DriftMiddleware, drifts=config.drift))
+    middlewares = list(MIDDLEWARES)
     if config.fast_path:
-        middlewares.insert(middlewares.index(RoutingMiddleware), fast_path)
-    app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=middlewares)
+        layers.append(functools.partial(FastPathMiddleware, validate_responses=config.validate_responses))
+        middlewares.insert(middlewares.index(RoutingMiddleware), RaiseHandlerError)
+    app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=[*layers, *middlewares])
     with _specs_trusted():
         for api in profile.apis:
             adapter = api.adapter(state)
@@ -104,8 +109,5 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
             )
     for exception, handler in error_handlers(profile.error_statuses):
         app.add_error_handler(exception, handler)
-    app.add_middleware(BearerAuthMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, api_keys=config.api_keys)
-    if config.drift:  # deliberate departures from the specs, for the contract harness's own tests
-        app.add_middleware(DriftMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, drifts=config.drift)
     app.state = state  # for tests and the admin API
     return app
