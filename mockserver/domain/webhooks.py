@@ -238,6 +238,8 @@ class WebhookDispatcher:
         record = self._deliveries.get(delivery_id)
         if record is None or record["status"] != PENDING:
             return
+        if self._client is None and self._loop is not None:  # running: one client, made for the first delivery
+            self._client = self._new_client()  # (not at start-up: its TLS context and httpcore take 0.05 s)
         client = self._client or self._new_client()
         code, error = None, None
         started = self.clock.time()  # backoff counts from the attempt's start: a clock moved meanwhile counts
@@ -334,7 +336,6 @@ class WebhookDispatcher:
         """Deliver in the background while the block runs (the app's lifespan)."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._client = self._new_client()
         task = asyncio.create_task(self._run(), name="llamacloud-mock webhooks")
         try:
             yield self
@@ -342,5 +343,6 @@ class WebhookDispatcher:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            await self._client.aclose()
+            if self._client is not None:
+                await self._client.aclose()
             self._loop = self._wake = self._client = None
