@@ -103,8 +103,6 @@ class QueryParameter:
 @dataclass
 class CompiledOperation:
     operation_id: str
-    method: str
-    path_regex: re.Pattern
     binding: Binding
     query: tuple[QueryParameter, ...]
     required_headers: tuple[str, ...]  # lowercase
@@ -247,9 +245,10 @@ def _readable(where: str, parameter: dict) -> bool:
 
 
 def compile_operation(
-    base_path: str, path: str, method: str, operation: dict, path_item: dict, binding: Binding
+    operation: dict, path_item: dict, convertors: dict[str, Any], binding: Binding
 ) -> CompiledOperation | None:
-    """The operation as the fast path serves it, or None when it must stay connexion's."""
+    """The operation as the fast path serves it, or None when it must stay connexion's.
+    ``convertors``: starlette's, of the operation's path parameters."""
     # operation-level parameters override path-level ones of the same name and location
     parameters = {(p["in"], p["name"]): p for p in path_item.get("parameters", [])}
     parameters.update({(p["in"], p["name"]): p for p in operation.get("parameters", [])})
@@ -261,15 +260,12 @@ def compile_operation(
         if not content or not all(_JSON_MEDIA_TYPE.match(media.lower()) for media in content):
             return None  # multipart, forms: connexion parses them
         body_media_types = frozenset(media.lower() for media in content)
-    regex, _, convertors = compile_path(base_path.rstrip("/") + path)
     if any(type(c).__name__ != "StringConvertor" for c in convertors.values()):
         return None
     responses = operation.get("responses", {})
     produces = {m.lower() for r in responses.values() for m in r.get("content", {})}
     return CompiledOperation(
         operation_id=operation["operationId"],
-        method=method.upper(),
-        path_regex=regex,
         binding=binding,
         query=tuple(
             QueryParameter(name, sanitized(name), p["schema"], bool(p.get("required")))
@@ -314,12 +310,13 @@ class FastPathMiddleware(SpecMiddleware):
         routes = []
         for path, item in specification["paths"].items():
             full_path = base_path.rstrip("/") + path
-            regex, prefix = compile_path(full_path)[0], full_path.split("{")[0]
+            regex, _, convertors = compile_path(full_path)
+            prefix = full_path.split("{")[0]
             for method, operation in item.items():
                 if method.upper() not in HTTP_METHODS or not isinstance(operation, dict):
                     continue
                 binding = binding_of(operation["operationId"]) if binding_of else None
-                compiled = binding and compile_operation(base_path, path, method, operation, item, binding)
+                compiled = binding and compile_operation(operation, item, convertors, binding)
                 routes.append((prefix, regex, method.upper(), compiled or None))
         self.mounts.setdefault(base_path.rstrip("/"), []).append(_Api.of(routes))
         # longest base path first, as mockserver.routing.RoutingMiddleware mounts them
