@@ -154,6 +154,20 @@ def test_responses_that_break_the_spec_are_caught_on_both_paths(make_client, mon
     for fast in (True, False):
         response = make_client(fast_path=fast).get(f"{ITEMS}/any")
         assert response.status_code == 500, fast
-        assert response.json()["detail"].startswith("Response body does not conform to specification."), fast
+        detail = response.json()["detail"]
+        assert detail.startswith("Response body does not conform to specification."), fast
+        assert detail.endswith("is a required property"), detail  # what is wrong (the first problem found)
+    # and where: a record whose data is a string, the spec says object
+    whole = {"id": "r", "deployment_name": "d", "collection": "c", "project_id": "p", "data": "no"}
+    whole |= {"created_at": "2024-01-01T00:00:00.000000Z", "updated_at": "2024-01-01T00:00:00.000000Z"}
+
+    async def wrong_data(self, **_):
+        return whole
+
+    monkeypatch.setattr(AgentDataApi, "get_agent_data", wrong_data)
+    for fast in (True, False):
+        detail = make_client(fast_path=fast).get(f"{ITEMS}/any").json()["detail"]
+        assert "is not of type" in detail and "object" in detail and detail.endswith("- 'data'"), detail
+    monkeypatch.setattr(AgentDataApi, "get_agent_data", wrong_answer)
     unchecked = make_client(validate_responses=False).get(f"{ITEMS}/any")
     assert (unchecked.status_code, unchecked.json()) == (200, {"id": 7, "data": "not an object"})
