@@ -30,14 +30,13 @@ be any JSON object (the spec types it so), so creating an agent never conflicts.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from tinydb.table import Document
 
-from mockserver.domain.clock import Clock, format_instant
+from mockserver.domain.clock import Clock, format_epoch
 from mockserver.domain.errors import NotFound
 from mockserver.domain.extraction import DEFAULT_AGENT_CONFIG, ExtractionStore
 from mockserver.domain.files import FileStore
@@ -54,10 +53,6 @@ if TYPE_CHECKING:  # the models are imported on first use (see generated operati
 ERROR_STATUSES = {422: 400, 413: 400, 409: 400}
 
 PENDING, PROCESSING, COMPLETED, FAILED = "pending", "processing", "completed", "failed"
-
-
-def _instant(seconds: float) -> str:
-    return format_instant(datetime.fromtimestamp(seconds, tz=UTC))
 
 
 def _reject_nulls(body: Any) -> None:
@@ -192,10 +187,10 @@ class SeedApi:
             "extraction_agent_id": record["extraction_agent_id"],
             "status": status,
             "file_ids": record["file_ids"],
-            "created_at": _instant(record["created_at"]),
+            "created_at": format_epoch(record["created_at"]),
         }
         if ended is not None:
-            view["completed_at"] = _instant(ended)
+            view["completed_at"] = format_epoch(ended)
         return view
 
     async def getExtractionJob(self, jobId: str, **_: Any) -> dict:

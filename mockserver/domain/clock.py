@@ -11,6 +11,7 @@ frozen clock holds every job where it is, and advancing it is what makes them pr
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime
 
@@ -21,6 +22,23 @@ def format_instant(moment: datetime) -> str:
         moment = moment.replace(tzinfo=UTC)
     # isoformat: several times faster than strftime, and four-digit years always ("+00:00" -> "Z")
     return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+
+
+_second: list = [None, ""]  # the last whole second format_epoch wrote, and its date and time of day
+
+
+def format_epoch(seconds: float) -> str:
+    """``format_instant(datetime.fromtimestamp(seconds, tz=UTC))``, in a fifth of the time: the
+    date and time of day are formatted once per second (every create and job read writes one)."""
+    whole = math.floor(seconds)
+    if whole < 0:
+        return format_instant(datetime.fromtimestamp(seconds, tz=UTC))
+    micro = round((seconds - whole) * 1e6)  # half to even, as fromtimestamp rounds
+    if micro == 1_000_000:
+        whole, micro = whole + 1, 0
+    if whole != _second[0]:
+        _second[:] = whole, format_instant(datetime.fromtimestamp(whole, tz=UTC))[:19]
+    return f"{_second[1]}.{micro:06d}Z"
 
 
 class Clock:
@@ -50,7 +68,7 @@ class Clock:
         return datetime.fromtimestamp(self.time(), tz=UTC)
 
     def now_iso(self) -> str:
-        return format_instant(self.now())
+        return format_epoch(self.time())
 
 
 class VirtualClock(Clock):

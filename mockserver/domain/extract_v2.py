@@ -25,7 +25,7 @@ The fake keeps no saved configurations nor saved webhook configurations: naming 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -33,7 +33,7 @@ import orjson
 from tinydb.table import Document
 
 from mockserver.domain import cursor, schema_generation, synthesis
-from mockserver.domain.clock import Clock, format_instant
+from mockserver.domain.clock import Clock, format_epoch
 from mockserver.domain.errors import Conflict, InvalidField, NotFound
 from mockserver.domain.extraction import _without, marker_outcome, optional_fields
 from mockserver.domain.files import FileStore
@@ -70,10 +70,6 @@ TIER_CREDITS = {"cost_effective": 5.0, "agentic": 15.0, "agentic_plus": 50.0, "t
 DEFAULT_TIER = "agentic"
 NEWEST_FIRST = cursor.Order("newest_first", (("seq", True),))
 DOCUMENT_INPUT_TYPES = ("file_id", "parse_job_id")
-
-
-def _instant(seconds: float) -> str:
-    return format_instant(datetime.fromtimestamp(seconds, tz=UTC))
 
 
 def check_webhook_configurations(configurations: list[dict] | None) -> list[dict]:
@@ -308,7 +304,7 @@ class ExtractV2Store:
         return {
             "id": job["id"],
             "created_at": job["created_at"],
-            "updated_at": _instant(status.since),
+            "updated_at": format_epoch(status.since),
             "file_input": job["file_input"],
             "project_id": job["project_id"],
             "status": EXTRACT_V2_STATUS[state],

@@ -26,14 +26,13 @@ from __future__ import annotations
 import base64
 import binascii
 import mimetypes
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from tinydb.table import Document
 
 from mockserver.domain import synthesis
-from mockserver.domain.clock import Clock, format_instant
+from mockserver.domain.clock import Clock, format_epoch
 from mockserver.domain.errors import Conflict, InvalidField, NotFound
 from mockserver.domain.files import FileStore
 from mockserver.domain.ids import IdFactory
@@ -75,10 +74,6 @@ RUN_STATUS = {
     FAILED: "ERROR",
     CANCELLED: "ERROR",
 }
-
-
-def _instant(seconds: float) -> str:
-    return format_instant(datetime.fromtimestamp(seconds, tz=UTC))
 
 
 def optional_fields(schema: dict[str, Any]) -> list[str]:
@@ -492,7 +487,7 @@ class ExtractionStore:
             "file_id": run["file_id"],
             "file": self.files.public(file) if file else None,
             "created_at": run["created_at"],
-            "updated_at": _instant(status.since),
+            "updated_at": format_epoch(status.since),
         }
 
     def validate_schema(self, data_schema: Any) -> dict:

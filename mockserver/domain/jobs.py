@@ -26,12 +26,11 @@ seen in it.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from tinydb.table import Document
 
-from mockserver.domain.clock import Clock, format_instant
+from mockserver.domain.clock import Clock, format_epoch
 from mockserver.domain.errors import Conflict, InvalidField, NotFound
 from mockserver.storage import Database
 
@@ -176,10 +175,6 @@ def advance(record: dict[str, Any], now: float, poll: bool = False) -> dict[str,
     return {**record, "history": [*history, *entered], "timer_from": timer_from, "polls": polls}
 
 
-def _instant(seconds: float) -> str:
-    return format_instant(datetime.fromtimestamp(seconds, tz=UTC))
-
-
 def status_of(record: dict[str, Any]) -> JobStatus:
     state = record["history"][-1][0]
     error = None
@@ -304,7 +299,7 @@ class JobEngine:
             "held": status.held,
             "error": status.error,
             "schedule": dict(record["schedule"]),
-            "history": [{"state": state, "at": _instant(at)} for state, at in status.history],
+            "history": [{"state": state, "at": format_epoch(at)} for state, at in status.history],
             "polls": record["polls"],
         }
 

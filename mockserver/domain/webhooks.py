@@ -43,14 +43,13 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from tinydb.table import Document
 
 from mockserver import __version__, jsonio
-from mockserver.domain.clock import Clock, format_instant
+from mockserver.domain.clock import Clock, format_epoch
 from mockserver.domain.errors import NotFound
 from mockserver.domain.jobs import JobEngine, JobStatus
 from mockserver.storage import Database
@@ -63,10 +62,6 @@ ATTEMPT_TIMEOUT = 10.0  # wall seconds one attempt may take
 MAX_SLEEP = 60.0  # wall seconds the background task sleeps at most between two looks
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 _NAMESPACE = uuid.UUID("6f3c1a52-6b0e-4d0c-9a35-2a1c9d7b4e10")  # event and delivery ids
-
-
-def _instant(seconds: float) -> str:
-    return format_instant(datetime.fromtimestamp(seconds, tz=UTC))
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -172,7 +167,7 @@ class WebhookDispatcher:
             payload = {
                 "event_id": event_id,
                 "event_type": event,
-                "created_at": _instant(at),
+                "created_at": format_epoch(at),
                 "data": data if as_json else jsonio.dumps(data).decode(),
             }
             body = jsonio.dumps(payload)
@@ -197,7 +192,7 @@ class WebhookDispatcher:
                 "status": PENDING,
                 "attempts": [],
                 "next_attempt_at": now,
-                "created_at": _instant(now),
+                "created_at": format_epoch(now),
             }
             self.deliveries_table.insert(Document(record, doc_id=delivery_id))
 
@@ -208,7 +203,7 @@ class WebhookDispatcher:
             {
                 **{k: v for k, v in record.items() if k not in ("body", "next_attempt_at")},
                 "payload": jsonio.loads(record["body"]),
-                "next_attempt_at": _instant(record["next_attempt_at"]) if record["status"] == PENDING else None,
+                "next_attempt_at": format_epoch(record["next_attempt_at"]) if record["status"] == PENDING else None,
             }
             for record in list(self._deliveries.values())
             if job_id is None or record["job_id"] == job_id
@@ -256,7 +251,7 @@ class WebhookDispatcher:
         record = self._deliveries.get(delivery_id)
         if record is None:  # the state was reset meanwhile
             return
-        attempts = [*record["attempts"], {"at": _instant(started), "status_code": code, "error": error}]
+        attempts = [*record["attempts"], {"at": format_epoch(started), "status_code": code, "error": error}]
         changes: dict[str, Any] = {"attempts": attempts}
         if error is None:
             changes["status"] = DELIVERED
