@@ -4,6 +4,7 @@
 operationIds to one.
 """
 
+import functools
 import importlib
 from typing import NamedTuple
 
@@ -22,4 +23,9 @@ class Operation(NamedTuple):
         is a third of the server's start-up time, and a request needs only its own."""
         if self.body_schema is None:
             return None
-        return getattr(importlib.import_module(f"{self.package}.models"), self.body_schema)
+        return _model(self.package, self.body_schema)
+
+
+@functools.cache
+def _model(package: str, name: str) -> type[BaseModel]:
+    return getattr(importlib.import_module(f"{package}.models"), name)

@@ -117,6 +117,7 @@ PACKAGE_INIT = '''"""Code generated from openapi/ by `make generate`. Do not edi
 operationIds to one.
 """
 
+import functools
 import importlib
 from typing import NamedTuple
 
@@ -135,7 +136,12 @@ class Operation(NamedTuple):
         is a third of the server's start-up time, and a request needs only its own."""
         if self.body_schema is None:
             return None
-        return getattr(importlib.import_module(f"{self.package}.models"), self.body_schema)
+        return _model(self.package, self.body_schema)
+
+
+@functools.cache
+def _model(package: str, name: str) -> type[BaseModel]:
+    return getattr(importlib.import_module(f"{package}.models"), name)
 '''
 
 

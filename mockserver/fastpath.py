@@ -104,14 +104,14 @@ class CompiledOperation:
     operation_id: str
     binding: Binding
     query: tuple[QueryParameter, ...]
-    required_headers: tuple[str, ...]  # lowercase
+    required_headers: tuple[bytes, ...]  # lowercase, as ASGI servers give header names
     body_media_types: frozenset[str] | None  # None: the operation has no request body
     responses: dict[str, Any]  # the spec's responses, refs resolved
     produces: tuple[str, ...]
     # (status, content type) -> its ResponseCheck, built on first use: a handful per operation
     response_checks: dict[tuple[int, str | None], ResponseCheck] = field(default_factory=dict)
 
-    def arguments(self, scope: Scope, path_params: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
+    def arguments(self, scope: Scope, path_params: dict[str, str], headers: dict[bytes, bytes]) -> dict[str, Any]:
         """The handler's keyword arguments from the path and the query, as connexion builds them."""
         for name in self.required_headers:
             if name not in headers:
@@ -282,7 +282,9 @@ def compile_operation(
             if where == "query"
         ),
         required_headers=tuple(
-            name.lower() for (where, name), p in parameters.items() if where == "header" and p.get("required")
+            name.lower().encode("latin-1")
+            for (where, name), p in parameters.items()
+            if where == "header" and p.get("required")
         ),
         body_media_types=body_media_types,
         responses=responses,
@@ -393,10 +395,10 @@ class FastPathMiddleware(SpecMiddleware):
         received: list[Message],
     ) -> Response:
         # the first of repeated headers wins, as in starlette's Headers.get
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
+        headers = dict(reversed(scope["headers"]))
         params = operation.arguments(scope, path_params, headers)
         if operation.body_media_types is not None:
-            media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            media_type = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
             if media_type not in operation.body_media_types:
                 raise FallThrough
             raw = await _read_body(receive, received)
@@ -412,7 +414,8 @@ class FastPathMiddleware(SpecMiddleware):
         # handlers may read connexion's request (its base URL), as on connexion's path
         _scope.set(scope)
         _receive.set(receive)
-        result = await operation.binding.result(params, headers.get("project-id"))
+        project = headers.get(b"project-id")
+        result = await operation.binding.result(params, project.decode("latin-1") if project is not None else None)
         if isinstance(result, Response):
             response = result
             if self.validate_responses:
