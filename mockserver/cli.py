@@ -186,6 +186,7 @@ def serve(args: argparse.Namespace) -> int:
             log.error("cannot start: %s", e)
             return 2
         gc.freeze()
+        serving_collections()
     finally:
         gc.enable()
     log.info(
@@ -233,6 +234,27 @@ def serve(args: argparse.Namespace) -> int:
     print(f"llamacloud-mock {__version__} serving on http://{_url_host(host)}:{port}", flush=True)
     server.run(sockets=[sock])
     return 0
+
+
+# Serving: a young collection every 700 allocations (gc's default) costs a create about 3% of its
+# time; every 10,000, under 1%. Records are long-lived and never cyclic, yet every full collection
+# rescans all of them (0.1-0.4 s pauses at 100,000 records under a create load): once 100,000
+# objects have survived one, they are frozen too. Cyclic garbage frozen with them would never be
+# freed: only what requests in flight hold at that moment, a few KB per 100,000 objects kept.
+YOUNG_COLLECTION_EVERY = 10_000
+FREEZE_SURVIVORS_ABOVE = 100_000
+
+
+def serving_collections() -> None:
+    """The collector's settings while serving (the process's own: serve only, not in-process use)."""
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+    if _freeze_survivors not in gc.callbacks:
+        gc.callbacks.append(_freeze_survivors)
+
+
+def _freeze_survivors(phase: str, info: dict) -> None:
+    if phase == "stop" and info["generation"] == 2 and len(gc.get_objects(2)) > FREEZE_SURVIVORS_ABOVE:
+        gc.freeze()
 
 
 def _url_host(host: str) -> str:

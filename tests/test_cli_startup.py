@@ -18,9 +18,13 @@ from mockserver import cli
 @pytest.fixture(autouse=True)
 def collector_restored():
     assert gc.isenabled()
+    threshold = gc.get_threshold()
     yield
     gc.enable()
     gc.unfreeze()
+    gc.set_threshold(*threshold)
+    if cli._freeze_survivors in gc.callbacks:
+        gc.callbacks.remove(cli._freeze_survivors)
 
 
 def test_serve_builds_the_app_without_collections_then_serves_with_the_collector_on(monkeypatch):
@@ -45,6 +49,24 @@ def test_serve_builds_the_app_without_collections_then_serves_with_the_collector
     assert seen["collector on while serving"] is True
     assert seen["frozen while serving"] > 0  # what start-up built is out of the collector's reach
     assert gc.isenabled()
+    assert gc.get_threshold()[0] == cli.YOUNG_COLLECTION_EVERY
+    assert gc.callbacks.count(cli._freeze_survivors) == 1
+
+
+def test_a_full_collection_freezes_its_survivors_only_when_they_are_many(monkeypatch):
+    cli.serving_collections()
+    gc.collect()
+    gc.unfreeze()
+    monkeypatch.setattr(cli, "FREEZE_SURVIVORS_ABOVE", 10**9)
+    kept = [[i] for i in range(50_000)]  # long-lived containers, as records are
+    gc.collect()
+    assert gc.get_freeze_count() == 0  # few survivors: a full collection scans them, as gc does
+    monkeypatch.setattr(cli, "FREEZE_SURVIVORS_ABOVE", 40_000)
+    gc.collect()
+    assert gc.get_freeze_count() >= len(kept)  # many: out of the collector's reach from now on
+    assert len(gc.get_objects(2)) == 0
+    gc.collect(0)  # a young collection freezes nothing
+    assert gc.get_freeze_count() >= len(kept)
 
 
 def test_a_state_that_cannot_be_read_leaves_the_collector_on(tmp_path):
