@@ -119,7 +119,8 @@ class CompiledOperation:
         params: dict[str, Any] = dict(path_params)
         if self.query:
             # the last value of a repeated parameter wins, as in connexion's OpenAPIURIParser
-            given = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+            query_string = scope["query_string"]
+            given = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)) if query_string else {}
             for parameter in self.query:
                 raw = given.get(parameter.name)
                 if raw is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -50,6 +50,16 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return jsonio.dumps(content)
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        if headers is None and self.status_code >= 200 and self.status_code not in (204, 304):
+            # what starlette writes for a body and a media type, without its general case
+            self.raw_headers = [(b"content-length", str(len(self.body)).encode()), _JSON_CONTENT_TYPE]
+        else:
+            super().init_headers(headers)
+
+
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 
 
 class Binding(NamedTuple):
