@@ -19,6 +19,7 @@ import pytest
 from mockserver.domain import query
 from mockserver.domain.agent_data import AgentDataStore
 from mockserver.domain.clock import format_instant
+from mockserver.domain.errors import InvalidField
 from mockserver.domain.ids import IdFactory
 from mockserver.domain.query import MISSING, Query
 from mockserver.storage import Database
@@ -434,3 +435,144 @@ def test_an_update_out_of_order_is_noticed(store, scope, position, value):
         for page_size in (1, 3):
             request = Query(order_by=order_by, page_size=page_size)
             assert store.search(scope, request) == reference_search(records, request)
+
+
+# --------------------------------------------------------------------------- remembered eq positions
+# Column.positions_equal remembers, per column, where the values equal an operand, and appends,
+# updates and deletes keep it in step. Fields that usually hold one JSON type (where the answer is
+# remembered) until a write brings another type in: 1 == 1.0 == True share one dict entry, lists
+# and objects cannot be keys, null and missing values equal no operand.
+EQ_OPERANDS = {
+    "num": [0, 1, 1.0, 2, 2.5, True, "1"],
+    "flag": [True, False, 1, 0],
+    "word": ["a", "b", "", "1", 1],
+    "n.x": [1, 1.0, "a", True],
+    "l": ["a", 1, True],
+    "l.0": ["a", 1, 1.0, False],
+}
+ODD_VALUES = [None, True, False, 1, 1.0, 0, "1", "a", [1], ["a"], {"x": 1}, [], {}]
+
+
+def eq_data(rnd: random.Random, odd: float) -> dict:
+    """Usually the field's own type; with probability ``odd``, any value or none at all."""
+
+    def pick(usual: list) -> Any:
+        return rnd.choice(ODD_VALUES) if rnd.random() < odd else rnd.choice(usual)
+
+    data: dict[str, Any] = {}
+    for field, usual in (("num", [0, 1, 1.0, 2, 2.5, -1]), ("flag", [True, False]), ("word", ["a", "b", "", "1"])):
+        if rnd.random() >= odd:  # else missing
+            data[field] = pick(usual)
+    if rnd.random() < 0.8:
+        data["n"] = {"x": pick([1, 1.0, 2])}
+    if rnd.random() < 0.8:
+        data["l"] = [pick(["a", "b", 1]) for _ in range(rnd.randrange(3))]
+    return data
+
+
+def eq_filter(rnd: random.Random, records: list[dict]) -> dict:
+    if records and rnd.random() < 0.1:  # a stored instant, compared as a plain string
+        return {"created_at": {"eq": rnd.choice(records)["created_at"]}}
+    field = rnd.choice(list(EQ_OPERANDS))
+    filter_: dict[str, dict] = {field: {"eq": rnd.choice(EQ_OPERANDS[field])}}
+    if rnd.random() < 0.3:  # a second condition, read at the positions the first one kept
+        other = rnd.choice([f for f in EQ_OPERANDS if f != field])
+        filter_[other] = {rnd.choice(("eq", "gte", "ne")): rnd.choice(EQ_OPERANDS[other])}
+    return filter_
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_remembered_eq_positions_answer_as_the_reference_through_writes(seed, monkeypatch):
+    """A few eq filters asked again and again between creates, updates, deletes and deletes by
+    query (which may bring other types into a field): every answer is the reference's."""
+    if seed % 4 == 0:
+        monkeypatch.setattr(query, "MAX_CACHED_COLUMNS", 2)  # columns evicted, their positions forgotten
+    if seed % 4 == 1:
+        monkeypatch.setattr(query, "MAX_CACHED_OPERANDS", 2)  # operands forgotten all the time
+    remembered = 0
+    positions_equal = query.Column.positions_equal
+
+    def counting(column: query.Column, operand: Any) -> list[int]:
+        nonlocal remembered
+        remembered += operand in column._equal
+        return positions_equal(column, operand)
+
+    monkeypatch.setattr(query.Column, "positions_equal", counting)
+    rnd = random.Random(seed)
+    odd = rnd.choice((0.0, 0.01, 0.03))  # how often a write brings another type into a field
+    store = AgentDataStore(Database(), RandomClock(rnd, 0.02), IdFactory(seed), "proj")
+    scope = store.scope(*SCOPE_ARGS)
+    model = {}
+    for _ in range(rnd.randrange(40, 120)):
+        record = store.create(eq_data(rnd, 0.0), *SCOPE_ARGS)
+        model[record["id"]] = record
+
+    asked = [eq_filter(rnd, list(model.values())) for _ in range(6)]  # asked again and again, as a load
+    for _ in range(400):
+        records = list(model.values())
+        action = rnd.random()
+        if action < 0.55:
+            request = Query(
+                filter=rnd.choice(asked) if rnd.random() < 0.7 else eq_filter(rnd, records),
+                order_by=rnd.choice((None, "data.num desc", "data.word, data.flag desc")),
+                page_size=rnd.choice((3, 1000)),
+                include_total=True,
+            )
+            assert store.search(scope, request) == reference_search(records, request), request
+        elif action < 0.6:
+            paths = rnd.sample(list(EQ_OPERANDS)[:4], 1)
+            request = Query(filter=eq_filter(rnd, records))
+            expected = reference_aggregate(records, request, paths, True, True)
+            assert store.aggregate(scope, request, paths, True, True) == expected, request
+        elif action < 0.75:
+            record = store.create(eq_data(rnd, odd), *SCOPE_ARGS)
+            model[record["id"]] = record
+        elif action < 0.9 and records:
+            record = store.update(rnd.choice(records)["id"], eq_data(rnd, odd), None)
+            model[record["id"]] = record
+        elif action < 0.96 and records:
+            doomed = rnd.choice(records)["id"]
+            store.delete(doomed, None)
+            del model[doomed]
+        elif records:
+            filter_ = eq_filter(rnd, records)
+            doomed = [r["id"] for r in records if matches(r, query.compile_filter(filter_))]
+            if len(doomed) > len(records) // 4:
+                continue  # keep enough records for the next queries
+            assert store.delete_by_query(scope, filter_) == len(doomed)
+            for record_id in doomed:
+                del model[record_id]
+    assert remembered > 10  # the remembered positions were used, not only made
+
+
+def test_remembered_positions_follow_updates_across_equal_numbers(store, scope):
+    """1 and 1.0 are one entry; an update to True joins it too, and then the column has booleans
+    and numbers, so an eq on either is tested value by value, never read from the entry."""
+    made = [store.create({"n": v}, *SCOPE_ARGS) for v in (1, 1.0, 2, 1, "1", [1], None)]
+    store.create({}, *SCOPE_ARGS)
+
+    def ids_equal_to(operand: Any) -> list[str]:
+        page = store.search(scope, Query(filter={"n": {"eq": operand}}, order_by="created_at", page_size=100))
+        return [r["id"] for r in page["items"]]
+
+    ones = [made[0]["id"], made[1]["id"], made[3]["id"]]
+    assert ids_equal_to(1) == ones
+    assert ids_equal_to(1.0) == ones  # remembered under 1
+    store.update(made[1]["id"], {"n": 2}, None)
+    store.update(made[2]["id"], {"n": 1.0}, None)
+    assert ids_equal_to(1) == [made[0]["id"], made[2]["id"], made[3]["id"]]
+    assert ids_equal_to(2) == [made[1]["id"]]
+    late = store.create({"n": 1}, *SCOPE_ARGS)
+    assert ids_equal_to(1.0) == [made[0]["id"], made[2]["id"], made[3]["id"], late["id"]]
+    store.update(made[0]["id"], {"n": True}, None)
+    assert ids_equal_to(1) == [made[2]["id"], made[3]["id"], late["id"]]
+    assert ids_equal_to(True) == [made[0]["id"]]
+    store.delete(made[3]["id"], None)
+    assert ids_equal_to(1) == [made[2]["id"], late["id"]]
+
+
+def test_a_bad_order_by_is_refused_every_time(store, scope):
+    store.create({"n": 1}, *SCOPE_ARGS)
+    for _ in range(2):  # the parsed terms are cached, the refusal is not
+        with pytest.raises(InvalidField):
+            store.search(scope, Query(order_by="n"))

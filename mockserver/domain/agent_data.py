@@ -140,9 +140,7 @@ class AgentDataStore:
         return view, query.select(view, conditions)
 
     def search(self, scope: Scope, request: Query = EVERYTHING) -> dict[str, Any]:
-        terms = query.parse_order_by(
-            request.order_by, default="created_at desc", resolve=query.record_sort_field, hint=query.RECORD_SORT_HINT
-        )
+        terms = query.record_sort_terms(request.order_by)
         page = query.page_request(request.offset, request.page_size, request.page_token)
         view, positions = self._matching(scope, request.filter)
         leading = query.sort_positions(view, positions, terms, limit=page.offset + page.size)
@@ -192,7 +190,7 @@ class AgentDataStore:
             }
             for i in _first_occurrences(tokens, counts)
         ]
-        ordered = query.sort_items(groups, terms, _group_sort_keys, [g["index"] for g in groups])
+        ordered = query.sort_items(groups, terms, _group_sort_keys, lambda: [g["index"] for g in groups])
         body = query.paginate(ordered, page, request.include_total)
         body["items"] = [_group_body(g, count, first) for g in body["items"]]
         return body

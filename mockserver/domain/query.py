@@ -25,12 +25,18 @@ under 100 ms in pure Python (they take under 10 ms once the scope's columns are 
   few positions only (under 1/8) is read from those records and not cached;
 * queries work on positions into the view: a filter narrows the positions one condition at a
   time, the most selective first; when the column's types are all the operand's (or, for
-  ``eq``, none that Python would call equal across JSON types), the comparison runs in C
-  (``map(operator.ge, ...)``, ``list.index``) without a per-value type test;
+  ``eq``, none that Python would call equal across JSON types), the comparison runs without a
+  per-value type test (``list.index`` in C, or a comprehension whose comparison the interpreter
+  specializes, faster than ``map(operator.ge, ...)``);
+* an ``eq`` over all the records is answered by the column, which remembers the positions equal
+  to its last few operands and keeps them in step with appends and replacements (a removal,
+  which moves positions, makes it forget them): a load asking for one status again and again
+  reads one list;
 * a page needs only the first ``offset + page_size`` of the order: they are the positions whose
   first sort key is as good as the k-th best one or better (found by a bisection when the
   column is known to ascend along the records, as ``created_at`` does for the default sort,
-  else with ``heapq``), and only those are sorted, one stable pass per term in C;
+  by sorting the positions when they are few, else with ``heapq``), and only those are sorted,
+  one stable pass per term in C;
 * an aggregate counts groups with ``Counter`` (whose keys come in order of first occurrence)
   and finds each group's first record with ``list.index``.
 """
@@ -41,7 +47,7 @@ import base64
 import binascii
 import heapq
 import operator
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -138,12 +144,16 @@ def column(records: Sequence[Record], field: str) -> list[Any]:
 
 # --------------------------------------------------------------------------- record views
 MAX_CACHED_COLUMNS = 8  # per view: a query reads a handful of fields, more would only hold memory
+# per column: the positions of values equal to an operand are a handful of lists in a typical load
+# (a status or two); the bound keeps a flood of distinct operands from holding memory
+MAX_CACHED_OPERANDS = 64
+_UNHASHABLE = frozenset((list, dict))
 
 
 class Column:
     """One field's values along a view's records, and what is known of them."""
 
-    __slots__ = ("values", "kinds", "_ascending", "_sort_keys")
+    __slots__ = ("values", "kinds", "_ascending", "_sort_keys", "_equal")
 
     def __init__(self, values: list[Any]):
         # the types present (MISSING's is object); after a removal, possibly types no longer present
@@ -151,6 +161,9 @@ class Column:
         self.values = _shared_strings(values, self.kinds)
         self._ascending: bool | None = None  # None: not computed yet
         self._sort_keys: dict[bool, list] = {}
+        # operand -> the ascending positions of the values equal to it by Python's == (so 1, 1.0
+        # and True share one entry: only used when the column's types make == the filter's eq)
+        self._equal: dict[Any, list[int]] = {}
 
     @property
     def plain(self) -> bool:
@@ -173,12 +186,37 @@ class Column:
             keys = self._sort_keys[descending] = [_sort_key(v, descending) for v in self.values]
         return keys
 
+    def positions_equal(self, operand: Any) -> list[int]:
+        """The ascending positions of the values equal to the operand by Python's ==, which the
+        caller knows to be the filter's ``eq`` for this column (``_bare_comparison``).
+
+        Remembered and kept in step with appends and replacements, so that the same query asked
+        again (the usual load: one status, over and over) scans nothing. Read the list before the
+        next write to the column, never change it.
+        """
+        found = self._equal.get(operand)
+        if found is None:
+            found = _indexes_of(self.values, operand)
+            if len(self._equal) >= MAX_CACHED_OPERANDS:
+                del self._equal[next(iter(self._equal))]  # the oldest
+            self._equal[operand] = found
+        return found
+
+    def _equal_to(self, value: Any) -> list[int] | None:
+        """The remembered positions of the values equal to this one, if any. Lists and objects
+        are unhashable, and equal no operand anyway (operands are numbers, strings or booleans)."""
+        return None if type(value) in _UNHASHABLE else self._equal.get(value)
+
     def append(self, value: Any) -> None:
         if self._ascending and (type(value) not in self.kinds or self.values[-1] > value):
             self._ascending = False
         self.values.append(value)
         self.kinds.add(type(value))
         self._sort_keys.clear()
+        if self._equal:
+            found = self._equal_to(value)
+            if found is not None:
+                found.append(len(self.values) - 1)  # the last position: the list still ascends
 
     def replace(self, position: int, value: Any) -> None:
         values = self.values
@@ -188,6 +226,13 @@ class Column:
             and (position == len(values) - 1 or value <= values[position + 1])
         ):
             self._ascending = False
+        if self._equal:
+            found = self._equal_to(values[position])
+            if found is not None:
+                del found[bisect_left(found, position)]
+            found = self._equal_to(value)
+            if found is not None:
+                insort(found, position)
         values[position] = value
         self.kinds.add(type(value))  # the replaced value's type may stay listed
         self._sort_keys.clear()
@@ -199,6 +244,9 @@ class Column:
         if not self._ascending:
             self._ascending = None
         self._sort_keys.clear()
+        # every later position moved: shifting each list would cost a pass in Python over them
+        # all, more than the scan that remakes a list when it is asked for again
+        self._equal.clear()
 
 
 class RecordView:
@@ -296,7 +344,7 @@ def _pick(values: list[Any], positions: Sequence[int]) -> list[Any]:
     """The values at the positions; the list itself when they are all of them."""
     if positions == range(len(values)):
         return values
-    return list(map(values.__getitem__, positions))
+    return [values[i] for i in positions]  # faster than ``map(values.__getitem__, ...)``
 
 
 # --------------------------------------------------------------------------- filters
@@ -351,7 +399,11 @@ _SELECTIVITY = {"eq": 0, "includes": 1, "gt": 2, "gte": 2, "lt": 2, "lte": 2, "n
 
 
 def select(view: RecordView, conditions: Sequence[Condition]) -> Sequence[int]:
-    """The positions of the view's records meeting every condition, ascending."""
+    """The positions of the view's records meeting every condition, ascending.
+
+    Possibly a list the view keeps (``Column.positions_equal``): read it before the next write to
+    the view, never change it.
+    """
     positions: Sequence[int] = range(len(view.records))
     for condition in sorted(conditions, key=lambda c: _SELECTIVITY[c.op]):
         if not positions:
@@ -364,21 +416,16 @@ def select(view: RecordView, conditions: Sequence[Condition]) -> Sequence[int]:
         if not _bare_comparison(op, operand, view.kinds(field, values), as_instants=not timestamp):
             positions = list(compress(positions, _test_column(op, values, operand, as_instants=not timestamp)))
         elif op == "eq":
-            found = _indexes_of(values, operand)
-            positions = found if isinstance(positions, range) else list(map(positions.__getitem__, found))
+            if isinstance(positions, range):  # all the records: the column may remember the answer
+                positions = view.column(field).positions_equal(operand)
+            else:
+                positions = [positions[i] for i in _indexes_of(values, operand)]
         else:
-            positions = list(compress(positions, map(_COMPARISONS[op], values, repeat(operand))))
+            positions = _where(op, positions, values, operand)
     return positions
 
 
-_COMPARISONS = {
-    "eq": operator.eq,
-    "ne": operator.ne,
-    "gt": operator.gt,
-    "gte": operator.ge,
-    "lt": operator.lt,
-    "lte": operator.le,
-}
+_COMPARISONS = frozenset(("eq", "ne", "gt", "gte", "lt", "lte"))  # those ``_where`` makes
 # == is already false between values of different JSON types, except numbers and booleans (True == 1)
 _EQUAL_ACROSS_TYPES = {NUMBER_TYPES: BOOLEAN_TYPES, BOOLEAN_TYPES: NUMBER_TYPES, STRING_TYPES: frozenset()}
 
@@ -394,11 +441,31 @@ def _bare_comparison(op: str, operand: Any, kinds: set[type], as_instants: bool)
     return kinds.isdisjoint(_EQUAL_ACROSS_TYPES[types]) if op == "eq" else kinds <= types
 
 
+def _where(op: str, positions: Sequence[int], values: list[Any], operand: Any) -> list[int]:
+    """The positions whose values (``values[i]`` is the one at ``positions[i]``) compare so with the
+    operand by Python's own comparison. A comprehension per operator: the interpreter specializes
+    its inline comparison, which beats calling ``operator.ge`` through ``map`` by a third."""
+    pairs = zip(positions, values)
+    if op == "eq":
+        return [p for p, v in pairs if v == operand]
+    if op == "ne":
+        return [p for p, v in pairs if v != operand]
+    if op == "gt":
+        return [p for p, v in pairs if v > operand]
+    if op == "gte":
+        return [p for p, v in pairs if v >= operand]
+    if op == "lt":
+        return [p for p, v in pairs if v < operand]
+    if op == "lte":
+        return [p for p, v in pairs if v <= operand]
+    raise ValueError(f"unknown comparison {op!r}")
+
+
 def _indexes_of(values: list[Any], operand: Any) -> list[int]:
     """Where the values equal the operand. Few of them: ``list.index`` finds each one in C; many
-    (a status shared by a third of the records): one pass of C comparisons costs less."""
+    (a status shared by a third of the records): one pass of comparisons costs less."""
     if values.count(operand) * 16 > len(values):
-        return list(compress(range(len(values)), map(operator.eq, values, repeat(operand))))
+        return _where("eq", range(len(values)), values, operand)
     found, index, i = [], values.index, -1
     try:
         while True:
@@ -494,6 +561,13 @@ def record_sort_field(field: str) -> str | None:
 RECORD_SORT_HINT = "sort by created_at, updated_at, id or data.<path> (data fields need the 'data.' prefix)"
 
 
+@lru_cache(maxsize=256)
+def record_sort_terms(order_by: str | None) -> tuple[SortTerm, ...]:
+    """The sort terms of a search's order_by (default: newest first), parsed once: a client sends
+    the same few orders again and again. Errors are not cached, so they are raised each time."""
+    return tuple(parse_order_by(order_by, default="created_at desc", resolve=record_sort_field, hint=RECORD_SORT_HINT))
+
+
 def _sort_key(value: Any, descending: bool) -> tuple:
     if value is MISSING:
         return (-1 if descending else 9, 0)  # missing values last in either direction
@@ -512,9 +586,13 @@ def sort_column(values: list[Any], descending: bool) -> list[Any]:
 
 
 def sort_items(
-    items: list, terms: Sequence[SortTerm], sort_keys: Callable[[list, SortTerm], list[Any]], ids: list[Any]
+    items: list,
+    terms: Sequence[SortTerm],
+    sort_keys: Callable[[list, SortTerm], list[Any]],
+    ids: Callable[[], list[Any]],
 ) -> list:
-    """Items sorted by the terms, ties broken by id (``ids[i]`` is the id of ``items[i]``).
+    """Items sorted by the terms, ties broken by id (``ids()[i]`` is the id of ``items[i]``, asked
+    for only when the terms leave ties).
 
     ``sort_keys(items, term)`` gives the items' keys for one term, as ``sort_column`` makes them.
     Sorts positions, one stable pass per term from the least significant, keyed by a column:
@@ -529,7 +607,7 @@ def sort_items(
         if len(set(key)) == len(items):
             break  # no ties left: later terms and the id tie-break cannot change the order
     else:
-        passes.append((ids, False))
+        passes.append((ids(), False))
     order = list(range(len(items)))
     for key, descending in reversed(passes):
         order.sort(key=key.__getitem__, reverse=descending)
@@ -546,8 +624,9 @@ def sort_positions(
         if terms and limit < len(positions):
             positions = _leaders(view, positions, terms[0], limit)
     items = list(positions)
-    ids = [view.records[i]["id"] for i in items]  # few, as a rule: cheaper than a column of them all
-    ordered = sort_items(items, terms, view.sort_keys, ids)
+    records = view.records
+    # few, as a rule: cheaper than a column of them all
+    ordered = sort_items(items, terms, view.sort_keys, lambda: [records[i]["id"] for i in items])
     return ordered if limit is None else ordered[:limit]
 
 
@@ -555,32 +634,30 @@ _SORT_RATHER_THAN_HEAP = 4096
 
 
 def _leaders(view: RecordView, positions: Sequence[int], first: SortTerm, limit: int) -> Sequence[int]:
-    """The positions whose key for the first term is as good as the ``limit``-th best one or better.
+    """The positions whose key for the first term is as good as the ``limit``-th best one or better,
+    in no particular order.
 
-    They are a prefix of the full order that holds its first ``limit``, so sorting them is enough.
-    ``positions`` ascend, so when the column ascends along the records, so do their keys.
+    They hold the first ``limit`` of the full order, so sorting them is enough.
     """
     keyed = view.column(first.field)
     if keyed.ascending:
-        values = keyed.values
-        if first.descending:
-            threshold = values[positions[-limit]]
-            return positions[bisect_left(positions, threshold, key=values.__getitem__) :]
-        threshold = values[positions[limit - 1]]
-        return positions[: bisect_right(positions, threshold, key=values.__getitem__)]
-    if limit * 4 > len(positions):
+        ordered, keys = positions, keyed.values  # positions ascend, so their keys do too
+    elif limit * 4 > len(positions):
         return positions  # most of them anyway: a full sort costs less than a large heap
-    keys = view.sort_keys(positions, first)
-    if len(keys) <= _SORT_RATHER_THAN_HEAP:  # a sort in C beats heapq's loop in Python on few keys
-        ordered = sorted(keys, reverse=first.descending)
-        threshold = ordered[limit - 1]
-    elif first.descending:
-        threshold = heapq.nlargest(limit, keys)[-1]
+    elif len(positions) <= _SORT_RATHER_THAN_HEAP:
+        # a sort in C beats heapq's loop in Python on few keys; sorting the positions (not their
+        # keys) leaves the leaders at one end, with no second pass to find them
+        keys = keyed.sort_keys(first.descending)
+        ordered = sorted(positions, key=keys.__getitem__)
     else:
-        threshold = heapq.nsmallest(limit, keys)[-1]
+        keys = view.sort_keys(positions, first)
+        best = heapq.nlargest if first.descending else heapq.nsmallest
+        threshold = best(limit, keys)[-1]
+        return _where("gte" if first.descending else "lte", positions, keys, threshold)
+    # ``ordered`` ascends by key: the leaders are at one end, up to the last tie of the limit-th
     if first.descending:
-        return list(compress(positions, map(operator.ge, keys, repeat(threshold))))
-    return list(compress(positions, map(operator.le, keys, repeat(threshold))))
+        return ordered[bisect_left(ordered, keys[ordered[-limit]], key=keys.__getitem__) :]
+    return ordered[: bisect_right(ordered, keys[ordered[limit - 1]], key=keys.__getitem__)]
 
 
 # --------------------------------------------------------------------------- requests
