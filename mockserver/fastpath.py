@@ -314,6 +314,9 @@ class FastPathMiddleware(SpecMiddleware):
         self.validate_responses = validate_responses
         # base path -> the APIs mounted there, in the order connexion chains them
         self.mounts: dict[str, list[_Api]] = {}
+        # (method, path) -> what route() found, for paths without parameters ("/agent-data",
+        # ":search"): routing one tries a regular expression per route sharing its prefix
+        self._static: dict[tuple[str, str], tuple[CompiledOperation, dict[str, str]]] = {}
 
     def add_api(self, specification, base_path: str | None = None, resolver=None, **kwargs) -> None:
         base_path = specification.base_path if base_path is None else base_path
@@ -331,11 +334,21 @@ class FastPathMiddleware(SpecMiddleware):
                 compiled = binding and compile_operation(operation, item, convertors, binding)
                 routes.append((prefix, regex, method.upper(), compiled or None))
         self.mounts.setdefault(base_path.rstrip("/"), []).append(_Api.of(routes))
+        self._static.clear()
         # longest base path first, as mockserver.routing.RoutingMiddleware mounts them
         self.mounts = dict(sorted(self.mounts.items(), key=lambda item: -len(item[0])))
 
     def route(self, method: str, path: str) -> tuple[CompiledOperation, dict[str, str]] | None:
-        """The operation connexion's routing would pick, when the fast path serves it.
+        """The operation connexion's routing would pick, when the fast path serves it."""
+        found = self._static.get((method, path))
+        if found is None:
+            found = self._route(method, path)
+            if found is not None and not found[1]:  # no parameters: the paths of the specs, a bounded few
+                self._static[(method, path)] = found
+        return found
+
+    def _route(self, method: str, path: str) -> tuple[CompiledOperation, dict[str, str]] | None:
+        """What ``route`` answers, worked out.
 
         Mounts: the first whose base path prefixes the path. Within it, APIs are chained: the
         first route matching path and method wins; a route of an API that matches the path but
