@@ -110,3 +110,11 @@ def test_any_json_document_parses_as_the_standard_library_parses_it(value, ascii
 )
 def test_anything_else_is_refused_or_parsed_as_the_standard_library_does(data):
     same(data)
+
+
+def test_documents_over_the_orjson_limit_parse_the_same():
+    records = [{"id": i, "score": i / 7, "text": "é", "tags": [True, None]} for i in range(20_000)]
+    data = json.dumps(records).encode()
+    assert len(data) > jsonio.ORJSON_MAX_BYTES  # the standard library's path, by size
+    same(data)
+    assert jsonio.loads(data) == records
