@@ -13,7 +13,9 @@ For each operation: a warm-up of each server at 16 connections (not counted), th
 at 1 connection (one request at a time: the latency) and ``seconds`` at 16 (the throughput),
 each in rounds of one second per server, the servers taking turns (the fake, Prism, the fake
 with response validation, rotated each round), so that other work on the machine hits all of
-them alike; a server's rounds are merged (requests and times added, latency histograms merged).
+them alike; a server's rounds are merged (requests and times added, latency histograms merged),
+and each round's requests/s is kept: bench/suite.py compares two servers round by round (the
+median of the ratios of their paired rounds), which cancels the machine's changes of speed.
 Each server's answer to each operation is checked once before the load (status and, for the
 fake, content), and during the load every answer must be a 2xx.
 

@@ -1,0 +1,62 @@
+"""bench/suite.py judges two servers by the median ratio of their paired rounds: a round that
+other work on the machine slowed cannot pass or fail a target on its own."""
+
+from __future__ import annotations
+
+from bench import suite
+from bench.report import FAIL, PASS
+from bench.wrk import merge
+from tests.test_bench_wrk import _run
+
+
+def rounds(*rps):
+    return merge([_run(n, {100: n}, 0.1) for n in rps])
+
+
+def test_paired_rounds_give_the_median_ratio_and_its_range():
+    assert suite.paired([300, 330, 90, 310, 290], [100, 100, 100, 100, 100]) == (3.0, 0.9, 3.3)
+    assert suite.paired([8, 6], [2, 2]) == (3.5, 3.0, 4.0)  # even: the mean of the middle two
+    assert suite.paired([5, 5], [0, 0]) == (0.0, 0.0, 0.0)  # no round answered: no ratio
+
+
+def _context(fake, prism, validating):
+    ctx = suite.Context(workdir=None, large=0)
+    ctx.raw["load"] = {
+        "operations": {
+            op.name: {
+                "fake": {"c1": rounds(10).summary(), "c16": fake.summary()},
+                "fake_validating": {"c1": rounds(10).summary(), "c16": validating.summary()},
+            }
+            for op in suite.OPERATIONS
+        }
+    }
+    return ctx
+
+
+def test_one_slow_round_neither_fails_nor_passes_the_targets(monkeypatch):
+    # the fake 3.2x Prism in four rounds of five, and one round hit by other work (0.5x): the
+    # summed figures would say 2.67x; the paired rounds say 3.2x
+    fake, prism = rounds(320, 320, 50, 320, 320), rounds(100, 100, 100, 100, 100)
+    assert fake.rps / prism.rps < 3
+    monkeypatch.setattr(
+        suite.load,
+        "throughput",
+        lambda *a, **k: {
+            "operations": {op.name: {"fake": {"c1": rounds(10), "c16": fake}, "prism": {"c1": rounds(5), "c16": prism}}
+                           for op in suite.OPERATIONS},
+            "started_s": {"fake": 1, "prism_agent_data": 1, "prism_extraction_v1": 1},
+            "load_average": {"x": 1.0}, "prism_version": "5.16.0",
+        },
+    )  # fmt: skip
+    ctx = suite.Context(workdir=None, large=0)
+    judged = [row for row in suite.against_prism(ctx) if "vs Prism; ratio" in row.label]
+    assert [row.status for row in judged] == [PASS] * len(suite.OPERATIONS)
+    assert judged[0].figure == "266 vs 100; rounds: 3.20x (0.50-3.20x)"
+
+    # --validate-responses: 10% slower in every round but one, which other work hit (2x)
+    on = rounds(1000, 1000, 400, 1000, 1000)
+    off = rounds(1100, 1100, 800, 1100, 1100)
+    rows = suite.response_validation(_context(off, None, on))
+    assert [row.status for row in rows] == [PASS] * len(suite.OPERATIONS) and round(rows[0].value, 3) == 0.1
+    slower = rounds(1400, 1400, 1400, 1400, 1400)  # 40% slower in every round: fails
+    assert {row.status for row in suite.response_validation(_context(slower, None, on))} == {FAIL}
