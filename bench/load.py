@@ -151,9 +151,13 @@ def check_once(server: Server, op: Operation, ids: dict, fake: bool) -> None:
             raise RuntimeError(f"{server.log.stem}: {op.name}: wrong answer: {problem}")
 
 
-def measure(urls: dict[str, str], op: Operation, rounds: int, warmup: int) -> dict[str, dict[str, wrk.Run]]:
+def measure(
+    urls: dict[str, str], op: Operation, rounds: int, warmup: int, cpu: dict[str, Callable[[], float]] | None = None
+) -> dict[str, dict[str, wrk.Run]]:
     """Per server, {"c1": Run, "c16": Run}: a warm-up each, then at each number of connections
-    ``rounds`` rounds of one second per server, the servers in turn (rotated each round), merged."""
+    ``rounds`` rounds of one second per server, the servers in turn (rotated each round), merged.
+    ``cpu``: per server, how to read its process's CPU seconds; each round then records the CPU
+    time per request (extra "cpu_us"), what a request costs the server whatever else runs."""
     env = {"BENCH_METHOD": op.method, "BENCH_BODY": orjson.dumps(op.body).decode() if op.body else ""}
     names = list(urls)
     if warmup:
@@ -165,7 +169,12 @@ def measure(urls: dict[str, str], op: Operation, rounds: int, warmup: int) -> di
         for number in range(rounds):
             shift = number % len(names)
             for name in names[shift:] + names[:shift]:
-                runs[name].append(wrk.run(urls[name], connections, ROUND_S, env))
+                used = (cpu or {}).get(name)
+                before = used() if used else 0.0
+                run = wrk.run(urls[name], connections, ROUND_S, env)
+                if used and run.requests:
+                    run.extra["cpu_us"] = round((used() - before) / run.requests * 1e6, 1)
+                runs[name].append(run)
         for name in names:
             figures[name][f"c{connections}"] = wrk.merge(runs[name])
     return figures
@@ -209,7 +218,8 @@ def throughput(workdir: Path, records: dict[str, dict], seconds: int, warmup: in
                 server_ids = {**ids, "job_id": jobs.get(name, "00000000-0000-4000-8000-0000000000aa")}
                 check_once(server, op, server_ids, fake=not name.startswith("prism"))
                 urls[name] = server.url + op.path.format(**server_ids)
-            result["operations"][op.name] = measure(urls, op, seconds, warmup)
+            cpu = {name: turns[name].cpu_seconds for name in ("fake", "fake_validating")}
+            result["operations"][op.name] = measure(urls, op, seconds, warmup, cpu)
         result["memory_after_mb"] = {name: server.memory() for name, server in servers.items()}
     finally:
         for server in servers.values():

@@ -122,6 +122,11 @@ class Server:
                 fields[name] = int(value.split()[0]) / 1024  # kB
         return {"rss_mb": fields["VmRSS"], "peak_mb": fields["VmHWM"]}
 
+    def cpu_seconds(self) -> float:
+        """The CPU time the process has used so far, user and system (/proc/PID/stat)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def start(self) -> float:
         with self.log.open("wb") as log:
             started = now()

@@ -178,7 +178,15 @@ def merge(runs: list[Run]) -> Run:
         max_ms=max(run.max_ms for run in runs),
         mean_ms=sum(mean * n for mean, n in recorded) / answers if answers else 0.0,
         first_non_2xx=next((run.first_non_2xx for run in runs if run.first_non_2xx), ""),
-        extra={"rounds": len(runs), "round_rps": [round(run.rps) for run in runs]},
+        extra={
+            "rounds": len(runs),
+            "round_rps": [round(run.rps) for run in runs],
+            **(
+                {"round_cpu_us": [run.extra["cpu_us"] for run in runs]}
+                if all("cpu_us" in run.extra for run in runs)
+                else {}
+            ),
+        },
         histogram=histogram,
     )
 

@@ -3,14 +3,19 @@ other work on the machine slowed cannot pass or fail a target on its own."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bench import suite
 from bench.report import FAIL, PASS
 from bench.wrk import merge
 from tests.test_bench_wrk import _run
 
 
-def rounds(*rps):
-    return merge([_run(n, {100: n}, 0.1) for n in rps])
+def rounds(*rps, cpu_us=None):
+    runs = [_run(n, {100: n}, 0.1) for n in rps]
+    for run, cost in zip(runs, cpu_us or ()):
+        run.extra["cpu_us"] = cost
+    return merge(runs)
 
 
 def test_paired_rounds_give_the_median_ratio_and_its_range():
@@ -20,7 +25,7 @@ def test_paired_rounds_give_the_median_ratio_and_its_range():
 
 
 def _context(fake, prism, validating):
-    ctx = suite.Context(workdir=None, large=0)
+    ctx = suite.Context(workdir=Path("/nowhere"), large=0)
     ctx.raw["load"] = {
         "operations": {
             op.name: {
@@ -53,10 +58,34 @@ def test_one_slow_round_neither_fails_nor_passes_the_targets(monkeypatch):
     assert [row.status for row in judged] == [PASS] * len(suite.OPERATIONS)
     assert judged[0].figure == "266 vs 100; rounds: 3.20x (0.50-3.20x)"
 
-    # --validate-responses: 10% slower in every round but one, which other work hit (2x)
-    on = rounds(1000, 1000, 400, 1000, 1000)
-    off = rounds(1100, 1100, 800, 1100, 1100)
+
+def test_validation_is_judged_in_process_and_the_servers_shown_beside(monkeypatch):
+    costs = {
+        op.name: {"off_us": 100.0, "on_us": 110.0, "cost": 0.1, "lowest": 0.05, "highest": 0.9}
+        for op in suite.OPERATIONS
+    }
+    costs["search"] = {**costs["search"], "on_us": 140.0, "cost": 0.4}
+    monkeypatch.setattr(suite.validation, "measure", lambda seed: costs)
+    monkeypatch.setattr(suite.load, "write_fixture", lambda document, path: path)
+    off = rounds(1100, 1100, 800, 1100, 1100, cpu_us=[100, 100, 100, 100, 100])
+    on = rounds(1000, 1000, 400, 1000, 1000, cpu_us=[110, 110, 220, 110, 110])
     rows = suite.response_validation(_context(off, None, on))
-    assert [row.status for row in rows] == [PASS] * len(suite.OPERATIONS) and round(rows[0].value, 3) == 0.1
-    slower = rounds(1400, 1400, 1400, 1400, 1400)  # 40% slower in every round: fails
-    assert {row.status for row in suite.response_validation(_context(slower, None, on))} == {FAIL}
+    judged = {row.label.split(":")[0]: row for row in rows if row.goal}
+    assert {name: row.status for name, row in judged.items()} == {
+        op.name: FAIL if op.name == "search" else PASS for op in suite.OPERATIONS
+    }
+    assert judged["get-record"].figure == "100 µs vs 110 µs: +10% (+5% to +90%)"
+    shown = [row for row in rows if not row.goal]
+    assert len(shown) == len(suite.OPERATIONS) and shown[0].figure == "110 vs 100 µs (+10%); 880 vs 1,040/s"
+
+
+def test_the_in_process_measure_answers_every_operation(monkeypatch, tmp_path):
+    from bench import dataset, load, validation
+
+    monkeypatch.setattr(validation, "ROUNDS", 2)
+    monkeypatch.setattr(validation, "REQUESTS", {op.name: 3 for op in suite.OPERATIONS})
+    seed = load.write_fixture(load.fixture(dataset.generate(3000), count=60), tmp_path / "seed.json")
+    costs = validation.measure(seed)
+    assert set(costs) == {op.name for op in suite.OPERATIONS}
+    for cost in costs.values():
+        assert cost["off_us"] > 0 and cost["on_us"] > 0 and cost["lowest"] <= cost["cost"] <= cost["highest"]
