@@ -31,9 +31,15 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install $(PIP_QUIET) -e '.[dev,contract]'
 	@touch $@
 
+# The project's own bytecode, written even where PYTHONDONTWRITEBYTECODE is set (pip compiles what it
+# installs, but not an editable project): compiling mockserver/ and generated/ at every start is a
+# tenth of the start-up. Quick when nothing changed.
+COMPILE := $(BIN)/python -m compileall -q mockserver generated >/dev/null
+
 install: $(BIN)/.installed
 
 serve: install
+	@$(COMPILE)
 	$(BIN)/llamacloud-mock serve --host $(HOST) --port $(PORT) $(if $(DB),--db $(DB)) $(SERVE_ARGS)
 
 # Rebuilt when the Makefile (the pins) changes; pip install is a no-op for what is already there.
@@ -125,9 +131,11 @@ bench-wrk:
 	  fi; }
 
 bench: install bench-wrk $(PRISM_DIR)/node_modules/.installed
+	@$(COMPILE)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 bench-quick: install bench-wrk $(PRISM_DIR)/node_modules/.installed
+	@$(COMPILE)
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 clean:
