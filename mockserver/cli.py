@@ -237,7 +237,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 # Serving: records are long-lived and never cyclic, yet every full collection rescans all of them.
-# Under 30 s of creates (about 150,000 records), gc's defaults spent 2.0 s collecting, 1.3 s of it
+# Under 30 s of creates (over 100,000 records), gc's defaults spent 2.0 s collecting, 1.3 s of it
 # in 7 full collections with pauses growing from 44 to 367 ms; with a young collection every 10,000
 # allocations (not 700) and the survivors of a full collection frozen once they pass 100,000
 # objects, 0.8 s and no full collection. Cyclic garbage frozen with them would never be freed:
