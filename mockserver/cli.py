@@ -6,6 +6,7 @@ import argparse
 import gc
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 from mockserver import __version__
@@ -171,6 +172,9 @@ def serve(args: argparse.Namespace) -> int:
     # scans every object, 0.05 s (0.3 s with 100,000 records), to free only the cyclic garbage
     # of the imports, about 2,300 objects (0.5 MB, whatever the state's size), frozen instead.
     gc.disable()  # already off when started by main() (or python -m mockserver): from the first import
+    # connexion imports starlette's test client, which warns about httpx at every start: nothing a
+    # user of the server can act on
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     try:
         import uvicorn
 

@@ -81,3 +81,27 @@ def test_usage_errors_and_version_leave_the_collector_on(argv):
     with pytest.raises(SystemExit):
         cli.main(argv)
     assert gc.isenabled()
+
+
+def test_serve_says_only_what_a_user_can_act_on():
+    """A real start: the address and the fake's own log lines, no library's deprecation warning."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "serving on http://127.0.0.1:" in line:
+                break
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert lines and "serving on http://127.0.0.1:" in lines[-1], lines
+    assert not [line for line in lines if "Warning" in line or "warn" in line.lower()], lines
