@@ -64,9 +64,6 @@ class Clock:
         self._last = now
         return now
 
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.time(), tz=UTC)
-
     def now_iso(self) -> str:
         return format_epoch(self.time())
 

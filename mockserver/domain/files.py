@@ -24,13 +24,12 @@ import os
 import secrets
 import tempfile
 import unicodedata
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tinydb.table import Document
 
-from mockserver.domain.clock import Clock, format_instant
+from mockserver.domain.clock import Clock, format_epoch
 from mockserver.domain.errors import AccessDenied, NotFound, PayloadTooLarge
 from mockserver.domain.ids import IdFactory
 from mockserver.storage import Database
@@ -237,7 +236,7 @@ class FileStore:
         record = self.get(file_id, project_id)
         expires = math.ceil(self.clock.time() + (DEFAULT_URL_LIFETIME if lifetime is None else lifetime))
         token = f"{expires}.{self._signature(record, expires)}"
-        return token, format_instant(datetime.fromtimestamp(expires, tz=UTC))
+        return token, format_epoch(expires)
 
     def open_signed(self, file_id: str, token: str) -> tuple[dict[str, Any], bytes]:
         """The record and bytes a content URL grants, or AccessDenied/NotFound."""
