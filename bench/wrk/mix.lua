@@ -66,24 +66,23 @@ local function format(kind)
   end
 end
 
+-- a delete turn: the queue of what was created, and the path that deletes one of them
+local deletes = {
+  ["delete"] = {records, "/api/v1/beta/agent-data/"},
+  ["delete-file"] = {files, "/api/v1/files/"},
+}
+
 function request()
   step = step + 1
   local kind = cycle[(step - 1) % #cycle + 1]
-  local id
-  if kind == "delete" then
-    id = pop(records)
+  local delete = deletes[kind]
+  if delete then
+    local id = pop(delete[1])
     if id then
       sent[kind] = sent[kind] + 1
-      return wrk.format("DELETE", "/api/v1/beta/agent-data/" .. id, headers())
+      return wrk.format("DELETE", delete[2] .. id, headers())
     end
-    kind = "get"
-  elseif kind == "delete-file" then
-    id = pop(files)
-    if id then
-      sent[kind] = sent[kind] + 1
-      return wrk.format("DELETE", "/api/v1/files/" .. id, headers())
-    end
-    kind = "get"
+    kind = "get"  -- nothing created yet to delete
   end
   sent[kind] = sent[kind] + 1
   return format(kind)
