@@ -228,6 +228,17 @@ def reference_aggregate(scope_records: list[dict], request: Query, paths: list[s
 
 
 # --------------------------------------------------------------------------- random requests
+def delete_by_query(store: AgentDataStore, scope, model: dict[str, dict], filter_: dict, most: int) -> None:
+    """Delete what the filter matches, in the store and in the model, unless that is more than
+    ``most`` records (enough must stay for the next queries); the store must count them right."""
+    doomed = [r["id"] for r in model.values() if matches(r, query.compile_filter(filter_))]
+    if len(doomed) > most:
+        return
+    assert store.delete_by_query(scope, filter_) == len(doomed)
+    for record_id in doomed:
+        del model[record_id]
+
+
 def random_filter(rnd: random.Random, records: list[dict]) -> dict:
     filter_: dict[str, dict] = {}
     for _ in range(rnd.choice((0, 1, 1, 2, 3))):
@@ -311,13 +322,7 @@ def test_fast_paths_answer_as_the_reference_through_writes(seed, jumps, monkeypa
             store.delete(doomed, None)
             del model[doomed]
         else:
-            filter_ = random_filter(rnd, records)
-            doomed = [r["id"] for r in records if matches(r, query.compile_filter(filter_))]
-            if len(doomed) > len(records) // 3:
-                continue  # keep enough records for the next queries
-            assert store.delete_by_query(scope, filter_) == len(doomed)
-            for record_id in doomed:
-                del model[record_id]
+            delete_by_query(store, scope, model, random_filter(rnd, records), most=len(records) // 3)
     assert (
         store.search(scope, Query(page_size=1000))["items"]
         == reference_search(list(model.values()), Query(page_size=1000))["items"]
@@ -535,13 +540,7 @@ def test_remembered_eq_positions_answer_as_the_reference_through_writes(seed, mo
             store.delete(doomed, None)
             del model[doomed]
         elif records:
-            filter_ = eq_filter(rnd, records)
-            doomed = [r["id"] for r in records if matches(r, query.compile_filter(filter_))]
-            if len(doomed) > len(records) // 4:
-                continue  # keep enough records for the next queries
-            assert store.delete_by_query(scope, filter_) == len(doomed)
-            for record_id in doomed:
-                del model[record_id]
+            delete_by_query(store, scope, model, eq_filter(rnd, records), most=len(records) // 4)
     assert remembered > 10  # the remembered positions were used, not only made
 
 
