@@ -269,9 +269,7 @@ def paired(numerators: list[float], denominators: list[float]) -> tuple[float, f
     ratios = sorted(n / d for n, d in zip(numerators, denominators) if d)
     if not ratios:
         return 0.0, 0.0, 0.0
-    middle = len(ratios) // 2
-    median = ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
-    return median, ratios[0], ratios[-1]
+    return statistics.median(ratios), ratios[0], ratios[-1]
 
 
 def _floor2(value: float) -> str:
