@@ -53,6 +53,17 @@ $(SDK_V01_VENV)/.installed: Makefile
 	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) $(patsubst %,'%',$(SDK_V01_PINS))
 	@touch $@
 
+# The vendor's workflow server (llama-agents-server under the appserver that `llamactl serve` runs) and
+# its Python client, pinned like the SDKs: the real server that keeps its state in the fake's Agent Data,
+# and the baseline the workflow-server fake is compared with. Its tests live in tests/agents/.
+AGENTS_VENV := .venvs/agents
+AGENTS_PINS := llama-agents-server==0.8.0 llama-agents-appserver==0.12.2 llama-agents-client==0.4.1 pytest>=8 pytest-asyncio>=0.23 httpx
+
+$(AGENTS_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(AGENTS_VENV)
+	$(AGENTS_VENV)/bin/pip install $(PIP_QUIET) $(patsubst %,'%',$(AGENTS_PINS))
+	@touch $@
+
 # The project itself, editable, in each SDK venv: its pytest plugin and mockserver.testing. The SDK
 # pins are named again so that pip refuses rather than moves them.
 $(SDK_V2_VENV)/.project: pyproject.toml $(SDK_V2_VENV)/.installed
