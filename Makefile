@@ -94,9 +94,16 @@ $(TS_DIR)/node_modules/.installed: $(TS_DIR)/package.json $(TS_DIR)/package-lock
 test-sdk-ts: install $(TS_DIR)/node_modules/.installed
 	cd $(TS_DIR) && LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) node --test
 
-# The workflow server's clients (tests/workflows): the vendor's Python WorkflowClient, in .venvs/agents,
-# against each target of tests/workflows/servers.py (the real appserver of .venvs/agents; the fake of .venv).
-test-workflows: install $(AGENTS_VENV)/.installed
+# The workflow server's clients (tests/workflows), against each target of tests/workflows/servers.py (the
+# real appserver of .venvs/agents; the fake of .venv): the vendor's Python WorkflowClient in .venvs/agents,
+# and the JS clients (@llamaindex/workflows-client, the @llamaindex/ui hooks under jsdom, pinned in
+# tests/workflows/js/package.json and its lock file) by node, started from pytest with the target's URL.
+WF_JS_DIR := tests/workflows/js
+$(WF_JS_DIR)/node_modules/.installed: $(WF_JS_DIR)/package.json $(WF_JS_DIR)/package-lock.json
+	cd $(WF_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-workflows: install $(AGENTS_VENV)/.installed $(WF_JS_DIR)/node_modules/.installed
 	LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) $(AGENTS_VENV)/bin/python -m pytest tests/workflows -q
 
 # examples/invoice-app: a downstream project whose tests use only the plugin and the official SDKs,
@@ -155,4 +162,4 @@ bench-quick: install bench-wrk $(PRISM_DIR)/node_modules/.installed
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules
+	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules
