@@ -58,7 +58,7 @@ class Boom(Workflow):
     @step
     async def run_it(self, ev: StartEvent) -> StopEvent:
         await asyncio.sleep(0.2)
-        raise ValueError("scripted failure")
+        raise RuntimeError("scripted failure")  # the exception type a scenario's `fail` reports
 
 
 class Slow(Workflow):
