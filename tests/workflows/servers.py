@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from mockserver.testing import spawn_server
+from mockserver.testing import spawn_server, terminate
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_APP = Path(__file__).resolve().parent / "real_app"
@@ -73,12 +73,7 @@ def real_server(log: Path) -> Iterator[str]:
             time.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process)
 
 
 @contextlib.contextmanager
