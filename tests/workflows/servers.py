@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -88,7 +89,8 @@ def serve(target: str, log: Path) -> contextlib.AbstractContextManager[str]:
     return {"real": real_server, "fake": fake_server}[target](log)
 
 
-if __name__ == "__main__":  # a server to poke by hand: python tests/workflows/servers.py real
+if __name__ == "__main__":  # a server to poke by hand: PYTHONPATH=. python tests/workflows/servers.py real
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that the server's own process is stopped too
     with serve(sys.argv[1] if len(sys.argv) > 1 else "real", Path(f"/tmp/wfdemo-{os.getpid()}.log")) as url:
         print(url, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
