@@ -15,11 +15,11 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-sdk test-sdk-ts test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff
+.PHONY: help install serve test test-unit test-sdk test-sdk-ts test-workflows test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
-	@echo "make test       the whole suite: unit, HTTP, persistence, both official Python SDKs, the TypeScript SDK, examples/"
+	@echo "make test       the whole suite: unit, HTTP, persistence, both official Python SDKs, the TypeScript SDK, the workflow server's clients, examples/"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
 	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in README.md; BENCH_ARGS=, bench-quick)"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
@@ -55,7 +55,7 @@ $(SDK_V01_VENV)/.installed: Makefile
 
 # The vendor's workflow server (llama-agents-server under the appserver that `llamactl serve` runs) and
 # its Python client, pinned like the SDKs: the real server that keeps its state in the fake's Agent Data,
-# and the baseline the workflow-server fake is compared with. Its tests live in tests/agents/.
+# and the baseline the workflow-server fake is compared with. Its client suites live in tests/workflows/.
 AGENTS_VENV := .venvs/agents
 AGENTS_PINS := llama-agents-server==0.8.0 llama-agents-appserver==0.12.2 llama-agents-client==0.4.1 pytest>=8 pytest-asyncio>=0.23 httpx
 
@@ -74,10 +74,10 @@ $(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
 	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) -e . $(patsubst %,'%',$(SDK_V01_PINS))
 	@touch $@
 
-test: test-unit test-sdk test-sdk-ts test-examples
+test: test-unit test-sdk test-sdk-ts test-workflows test-examples
 
 test-unit: install
-	$(BIN)/python -m pytest tests --ignore=tests/sdk -q
+	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/workflows -q
 
 # Each SDK runs in its own venv against a server started from .venv (tests/sdk/conftest.py).
 test-sdk: install $(SDK_V2_VENV)/.project $(SDK_V01_VENV)/.project
@@ -93,6 +93,18 @@ $(TS_DIR)/node_modules/.installed: $(TS_DIR)/package.json $(TS_DIR)/package-lock
 
 test-sdk-ts: install $(TS_DIR)/node_modules/.installed
 	cd $(TS_DIR) && LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) node --test
+
+# The workflow server's clients (tests/workflows), against each target of tests/workflows/servers.py (the
+# real appserver of .venvs/agents; the fake of .venv): the vendor's Python WorkflowClient in .venvs/agents,
+# and the JS clients (@llamaindex/workflows-client, the @llamaindex/ui hooks under jsdom, pinned in
+# tests/workflows/js/package.json and its lock file) by node, started from pytest with the target's URL.
+WF_JS_DIR := tests/workflows/js
+$(WF_JS_DIR)/node_modules/.installed: $(WF_JS_DIR)/package.json $(WF_JS_DIR)/package-lock.json
+	cd $(WF_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-workflows: install $(AGENTS_VENV)/.installed $(WF_JS_DIR)/node_modules/.installed
+	LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) $(AGENTS_VENV)/bin/python -m pytest tests/workflows -q
 
 # examples/invoice-app: a downstream project whose tests use only the plugin and the official SDKs,
 # each SDK generation in its venv.
@@ -150,4 +162,4 @@ bench-quick: install bench-wrk $(PRISM_DIR)/node_modules/.installed
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules
+	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules

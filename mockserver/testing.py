@@ -5,6 +5,8 @@
   ``llamacloud-mock serve`` (``["--virtual-clock", "--id-seed", "7"]``), in a thread of this
   process (``mode="thread"``, the default: starts in milliseconds) or in a process of its own
   (``mode="process"``: what a ``kill -9`` test needs, or another interpreter, ``python=``);
+* ``spawn_server(args, python=...)``: ``run_server``'s process mode without the fake's dependencies in
+  this interpreter (only httpx), for suites that run in other venvs (tests/workflows);
 * ``in_process(args)``: the fake with no socket at all, reached through httpx transports that
   call the ASGI app directly; the official SDKs take them (``llama-cloud`` 2.x
   ``http_client=mock.async_http_client()``, ``llama-cloud`` 0.1.x ``httpx_client=...``);
@@ -441,6 +443,29 @@ def run_server(
             server.stop()
         return
 
+    with spawn_server(args, python=python, host=host, timeout=timeout, env=env, log_path=log_path,
+                      admin_headers=admin_headers) as (url, process, log_file):
+        admin = httpx.Client(base_url=url, headers=admin_headers, timeout=60)
+        try:
+            yield LlamaCloudMock(url, api_key, AdminClient(admin), config.admin_key, process=process, log_path=log_file)
+        finally:
+            admin.close()
+
+
+@contextlib.contextmanager
+def spawn_server(
+    args: Sequence[str] = (),
+    *,
+    python: str | None = None,
+    host: str = "127.0.0.1",
+    timeout: float = START_TIMEOUT,
+    env: dict[str, str] | None = None,
+    log_path: str | os.PathLike | None = None,
+    admin_headers: dict[str, str] | None = None,
+) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+    """``python -m mockserver serve`` on a free port of ``host`` until the block ends: its URL, process
+    and log file (``run_server``'s process mode). It needs nothing but httpx in this interpreter, so a
+    suite in a venv without the fake's dependencies (tests/workflows) starts one from another venv."""
     log_file = Path(log_path) if log_path else Path(tempfile.mkstemp(prefix="llamacloud-mock-", suffix=".log")[1])
     command = [python or sys.executable, "-m", "mockserver", "serve", "--host", host, "--port", "0", *args]
     with log_file.open("wb") as out:
@@ -462,17 +487,18 @@ def run_server(
                 raise RuntimeError(f"the fake did not start within {timeout:.0f}s; {describe()}")
             else:
                 time.sleep(0.02)
-        _wait_ready(url, admin_headers, deadline, lambda: process.poll() is None, describe)
-        admin = httpx.Client(base_url=url, headers=admin_headers, timeout=60)
-        try:
-            yield LlamaCloudMock(url, api_key, AdminClient(admin), config.admin_key, process=process, log_path=log_file)
-        finally:
-            admin.close()
+        _wait_ready(url, admin_headers or {}, deadline, lambda: process.poll() is None, describe)
+        yield url, process, log_file
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process)
+
+
+def terminate(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it is still there after ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

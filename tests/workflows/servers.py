@@ -1,0 +1,97 @@
+"""The two workflow servers the client suites run against, each serving the deployment ``wfdemo``:
+
+* ``real``: the vendor's appserver (``llama-agents-appserver`` over ``llama-agents-server``, from
+  .venvs/agents) started as ``llamactl serve`` starts it, ``python -m llama_agents.appserver.app
+  --deployment-file pyproject.toml`` in tests/workflows/real_app, with the in-memory store;
+* ``fake``: ``python -m mockserver serve --workflows examples/workflows/wfdemo.yaml`` of the project's
+  venv (``$LLAMACLOUD_MOCK_PYTHON``, default .venv/bin/python).
+
+``serve(target, log)`` yields the deployment's base URL, ``http://127.0.0.1:PORT/deployments/wfdemo``.
+Every suite is parametrised over ``TARGETS`` and must pass on each (``$WORKFLOWS_TARGETS``, e.g.
+``fake`` or ``real,fake``, runs others).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from mockserver.testing import spawn_server, terminate
+
+ROOT = Path(__file__).resolve().parents[2]
+REAL_APP = Path(__file__).resolve().parent / "real_app"
+SCENARIO = ROOT / "examples" / "workflows" / "wfdemo.yaml"
+DEPLOYMENT = "wfdemo"
+START_TIMEOUT = 60.0
+
+TARGETS = os.environ.get("WORKFLOWS_TARGETS", "real").split(",")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def real_server(log: Path) -> Iterator[str]:
+    """The appserver of .venvs/agents (this interpreter's venv when the suites run there)."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LLAMA_DEPLOY_APISERVER_HOST": "127.0.0.1",
+        "LLAMA_DEPLOY_APISERVER_PORT": str(port),
+        "LLAMA_DEPLOY_APISERVER_PERSISTENCE": "memory",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("LLAMA_CLOUD_API_KEY", None)  # with a key and no persistence setting it would persist in the cloud
+    python = os.environ.get("LLAMA_AGENTS_PYTHON") or str(ROOT / ".venvs" / "agents" / "bin" / "python")
+    command = [python, "-m", "llama_agents.appserver.app", "--deployment-file", "pyproject.toml"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=REAL_APP, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/deployments/{DEPLOYMENT}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the real server exited with {process.returncode} on start:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{base}/workflows", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the real server did not answer on {base}:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        terminate(process)
+
+
+@contextlib.contextmanager
+def fake_server(log: Path) -> Iterator[str]:
+    """The fake of the project's venv, serving the scenario file."""
+    python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
+    with spawn_server(["--workflows", str(SCENARIO)], python=python, log_path=log) as (url, _, _):
+        yield f"{url}/deployments/{DEPLOYMENT}"
+
+
+def serve(target: str, log: Path) -> contextlib.AbstractContextManager[str]:
+    return {"real": real_server, "fake": fake_server}[target](log)
+
+
+if __name__ == "__main__":  # a server to poke by hand: PYTHONPATH=. python tests/workflows/servers.py real
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that the server's own process is stopped too
+    with serve(sys.argv[1] if len(sys.argv) > 1 else "real", Path(f"/tmp/wfdemo-{os.getpid()}.log")) as url:
+        print(url, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            time.sleep(3600)
