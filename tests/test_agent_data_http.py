@@ -153,7 +153,7 @@ def test_project_scoping_by_query_and_header(client):
         ),
         (f"{BASE}/:search", {"deployment_name": "d", "offset": -1}, ["body", "offset"], "greater_than_equal"),
         (f"{BASE}/:search", {"deployment_name": "d", "page_size": 0}, ["body", "page_size"], "greater_than_equal"),
-        (f"{BASE}/:search", {"deployment_name": "d", "order_by": "name"}, ["body", "order_by"], "value_error"),
+        (f"{BASE}/:search", {"deployment_name": "d", "order_by": "name up"}, ["body", "order_by"], "value_error"),
         (f"{BASE}/:search", {"deployment_name": "d", "page_token": "zzz"}, ["body", "page_token"], "value_error"),
         (
             f"{BASE}/:search",
