@@ -13,9 +13,10 @@ and 002, wire-format.md section 1, and our decisions where they are silent):
 * ``eq: null`` holds where the field is null or missing, ``ne: null`` where it holds a value
   (the vendor's workflow server relies on both); a null under another operator sets no constraint;
 * sort terms are ``created_at``, ``updated_at``, ``id`` or a path inside ``data``, written
-  ``data.<path>`` or bare (``sequence`` sorts by ``data.sequence``, as the vendor's workflow server
-  asks), each ``asc`` or ``desc``; values of different JSON types order as number < string < boolean < array < object
-  < null, missing values come last in either direction, and ties are broken by id.
+  ``data.<path>`` or bare (``sequence`` sorts by ``data.sequence``, as the vendor's workflow
+  server asks), each ``asc`` or ``desc``; values of different JSON types order as number <
+  string < boolean < array < object < null, missing values come last in either direction, and
+  ties are broken by id.
 
 Speed: a search, an aggregate or a delete-by-query over 100,000 records must answer in well
 under 100 ms in pure Python (they take under 10 ms once the scope's columns are cached). The design:
