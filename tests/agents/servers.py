@@ -1,5 +1,5 @@
-"""Servers for the workflow-server suite: the real workflow server (the appserver ``llamactl serve`` runs,
-cloud persistence, its state in a fake's Agent Data.
+"""Servers for the workflow-server suite: the real workflow server (the appserver ``llamactl serve``
+runs, llama-agents-server underneath) with cloud persistence, its state in a fake's Agent Data.
 
 Both run as subprocesses on free ports of 127.0.0.1: the fake from the project's venv
 (``$LLAMACLOUD_MOCK_PYTHON``, set by ``make test-agents``; default ``.venv/bin/python``), the
