@@ -15,11 +15,11 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-sdk test-sdk-ts test-workflows test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff
+.PHONY: help install serve test test-unit test-sdk test-sdk-ts test-workflows test-agents test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
-	@echo "make test       the whole suite: unit, HTTP, persistence, both official Python SDKs, the TypeScript SDK, the workflow server's clients, examples/"
+	@echo "make test       the whole suite: unit, HTTP, persistence, both official Python SDKs, the TypeScript SDK, the workflow server's clients, the vendor's workflow server on the fake, examples/"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
 	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in README.md; BENCH_ARGS=, bench-quick)"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
@@ -74,15 +74,20 @@ $(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
 	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) -e . $(patsubst %,'%',$(SDK_V01_PINS))
 	@touch $@
 
-test: test-unit test-sdk test-sdk-ts test-workflows test-examples
+test: test-unit test-sdk test-sdk-ts test-workflows test-agents test-examples
 
 test-unit: install
-	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/workflows -q
+	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/workflows --ignore=tests/agents -q
 
 # Each SDK runs in its own venv against a server started from .venv (tests/sdk/conftest.py).
 test-sdk: install $(SDK_V2_VENV)/.project $(SDK_V01_VENV)/.project
 	LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) $(SDK_V2_VENV)/bin/python -m pytest tests/sdk/v2 -q -p no:cacheprovider
 	LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) $(SDK_V01_VENV)/bin/python -m pytest tests/sdk/v01 -q -p no:cacheprovider
+
+# The vendor's workflow server with cloud persistence, its state in a fake's Agent Data: the real
+# appserver (from .venvs/agents) serving tests/agents/app, the fake started from .venv.
+test-agents: install $(AGENTS_VENV)/.installed
+	LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) $(AGENTS_VENV)/bin/python -m pytest tests/agents -q -p no:cacheprovider
 
 # The official TypeScript SDK (@llamaindex/llama-cloud, pinned in tests/sdk/ts/package.json and its
 # lock file), installed by npm, run by node's own test runner against a server started from .venv.
@@ -153,11 +158,11 @@ bench-wrk:
 	    exit 1; \
 	  fi; }
 
-bench: install bench-wrk $(PRISM_DIR)/node_modules/.installed
+bench: install bench-wrk $(PRISM_DIR)/node_modules/.installed $(AGENTS_VENV)/.installed
 	@$(COMPILE)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-bench-quick: install bench-wrk $(PRISM_DIR)/node_modules/.installed
+bench-quick: install bench-wrk $(PRISM_DIR)/node_modules/.installed $(AGENTS_VENV)/.installed
 	@$(COMPILE)
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 

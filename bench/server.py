@@ -83,6 +83,8 @@ class Server:
     a persisted state) on exit. ``log`` keeps its output, shown when it fails.
     """
 
+    cwd = ROOT  # where the process starts
+
     def __init__(self, workdir: Path, db: Path | None = None, name: str = "server", args: tuple[str, ...] = ()):
         self.db = db
         self.args = tuple(args)  # more ``serve`` options
@@ -106,6 +108,9 @@ class Server:
             "warning",
         ]
         return argv + (["--db", str(self.db)] if self.db else []) + list(self.args)
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONUNBUFFERED": "1"}
 
     @property
     def url(self) -> str:
@@ -132,10 +137,10 @@ class Server:
             started = now()
             self.process = subprocess.Popen(
                 self.command(),
-                cwd=ROOT,
+                cwd=self.cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env=self.environment(),
             )
             while True:
                 if probe(self.port):

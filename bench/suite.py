@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import baseline, load, search, soak, startup, validation, writes
+from bench import baseline, load, search, soak, startup, validation, workflow_server, writes
 from bench.dataset import generate, write_state
 from bench.load import OPERATIONS
 from bench.report import FAIL, INFO, Row, judged, ms, ratio_figure
@@ -479,6 +479,39 @@ def memory(ctx: Context) -> list[Row]:
     return rows
 
 
+def workflow_server_on_the_fake(ctx: Context) -> list[Row]:
+    raw = ctx.raw["workflow_server"] = workflow_server.hitl(ctx.workdir)
+    summary, wall = raw["summary"], raw["summary"]["wall_ms"]
+    per_run = {name.split("_")[0]: count / workflow_server.RUNS for name, count in summary["by_operation"].items()}
+    label = "workflow server on the fake, one human-in-the-loop run"
+    return [
+        Row(
+            "8",
+            f"{label}: Agent Data requests ({' / '.join(per_run)})",
+            f"{summary['requests']:.0f} ({' / '.join(f'{n:.0f}' for n in per_run.values())}); "
+            f"{summary['not_2xx']} not 2xx",
+            "all 2xx",
+            judged(summary["not_2xx"] == 0),
+            summary["requests"],
+            "requests",
+        ),
+        Row(
+            "8",
+            f"{label}: wall time, cloud persistence on the fake / in memory (median of {workflow_server.RUNS})",
+            f"{ms(wall['cloud'])} / {ms(wall['memory'])} ({wall['cloud'] / wall['memory']:.2f}x)",
+            value=wall["cloud"] / wall["memory"],
+            unit="x",
+        ),
+        Row(
+            "8",
+            f"{label}: the fake's share of its wall time, busy (summed request times)",
+            f"{summary['busy_share']:.0%}, {ms(summary['busy_ms'])} ({summary['request_time_share']:.0%})",
+            value=summary["busy_share"],
+            unit="share",
+        ),
+    ]
+
+
 def progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
@@ -492,4 +525,5 @@ SECTIONS = [  # (row number, title, section)
     ("5", "issue 7, targets 1-2: requests/s and latency against Prism", against_prism),
     ("6", "issue 7, target 2: the cost of --validate-responses", response_validation),
     ("7", "issue 7, target 3: memory and soak", memory),
+    ("8", "issue 14: the vendor's workflow server on the fake's Agent Data", workflow_server_on_the_fake),
 ]

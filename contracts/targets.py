@@ -219,7 +219,7 @@ ORDER_BY = Exclusion(
         "`data.<path>`...), for an aggregate only `count` and the paths of its `group_by` (a constraint "
         "between two fields). The descriptions state the grammar; as a regex `pattern` it would also make "
         "every client read pydantic's \"String should match pattern '<400 characters>'\" instead of the "
-        "server's \"cannot sort by 'name': ... data fields need the 'data.' prefix\". A term outside it is "
+        "server's \"cannot read sort term 'name up': write '<field> [asc|desc]'...\". A term outside it is "
         'rejected with 422 at `["body", "order_by"]` (or `["query", "order_by"]`).'
     ),
     applies=rejected_at(("body", "order_by"), ("query", "order_by")),

@@ -78,7 +78,13 @@ class TestFilters:
             ({"flag": {"eq": True}}, ["fay"]),
             ({"flag": {"eq": 1}}, []),  # true is not 1
             ({"missing": {"ne": "x"}}, []),
-            ({"age": {"eq": None}}, ["ann", "bob", "cid", "dee", "eve", "fay"]),  # null operand: no constraint
+            ({"age": {"eq": None}}, ["fay"]),  # eq null: null or missing
+            ({"status": {"eq": None}}, ["eve"]),
+            ({"status": {"ne": None}}, ["ann", "bob", "cid", "dee", "fay"]),  # ne null: holds a value
+            ({"status": {"eq": None}, "name": {"ne": None}}, ["eve"]),
+            ({"created_at": {"eq": None}}, []),  # timestamps are never null
+            ({"created_at": {"ne": None}}, ["ann", "bob", "cid", "dee", "eve", "fay"]),
+            ({"age": {"gt": None, "lt": None, "includes": None}}, ["ann", "bob", "cid", "dee", "eve", "fay"]),
             ({"age": None, "name": {"eq": "bob"}}, ["bob"]),  # null operations: no constraint
             ({"status": {"includes": [None, "inactive"]}}, ["bob"]),  # a null item matches nothing
             ({"status": {"excludes": [None, "active"]}}, ["bob"]),
@@ -131,7 +137,24 @@ class TestSorting:
         page = search(store, order_by="data.group")
         assert [item["id"] for item in page["items"]] == sorted(r["id"] for r in made)
 
-    @pytest.mark.parametrize("order_by", ["name", "data.", "created_at sideways", "data.a desc extra", ","])
+    def test_bare_names_are_paths_inside_data(self, store, people):
+        # what the vendor's workflow server sends ("sequence desc"), read as "data.sequence desc"
+        assert names(search(store, order_by="age desc")) == names(search(store, order_by="data.age desc"))
+        assert names(search(store, order_by="status, name desc")) == ["fay", "dee", "cid", "ann", "bob", "eve"]
+        assert names(search(store, order_by="contact.email desc, name")) == ["ann", "bob", "cid", "dee", "eve", "fay"]
+
+    def test_the_item_with_the_largest_sequence_comes_first(self, store):
+        # how the workflow server finds a run's last event: page_size 1, "sequence desc"
+        for sequence in (2, 0, 10, 1):
+            store.create({"run_id": "r", "sequence": sequence}, "dep", "events", None)
+        store.create({"run_id": "other", "sequence": 99}, "dep", "events", None)
+        scope = store.scope("dep", "events", None)
+        last = store.search(scope, Query({"run_id": {"eq": "r"}}, "sequence desc", page_size=1))
+        assert [item["data"]["sequence"] for item in last["items"]] == [10]
+        after = store.search(scope, Query({"run_id": {"eq": "r"}, "sequence": {"gte": 1}}, "sequence"))
+        assert [item["data"]["sequence"] for item in after["items"]] == [1, 2, 10]
+
+    @pytest.mark.parametrize("order_by", ["data", "data.", "created_at sideways", "data.a desc extra", ","])
     def test_bad_order_by(self, store, people, order_by):
         with pytest.raises(InvalidField) as e:
             search(store, order_by=order_by)
@@ -243,8 +266,14 @@ class TestAggregate:
         ]
 
     def test_sorting_by_a_path_outside_group_by_is_rejected(self, store, people):
-        with pytest.raises(InvalidField):
-            self.aggregate(store, group_by=["status"], order_by="data.name")
+        for order_by in ("data.name", "name"):
+            with pytest.raises(InvalidField):
+                self.aggregate(store, group_by=["status"], order_by=order_by)
+
+    def test_a_bare_group_by_path_sorts_as_its_data_path(self, store, people):
+        bare = self.aggregate(store, group_by=["status"], order_by="status desc")
+        assert bare == self.aggregate(store, group_by=["status"], order_by="data.status desc")
+        assert [g["group_key"]["status"] for g in bare["items"]] == [None, "inactive", "active"]
 
 
 class TestLifecycle:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mockserver.config import DEFAULT_PROJECT_ID
+
 BASE = "/api/v1/beta/agent-data"
 
 
@@ -71,6 +73,56 @@ def test_null_filter_fields_and_null_list_items_are_accepted(client):
     page = client.post(f"{BASE}/:search", json=body)
     assert page.status_code == 200, page.text
     assert [i["id"] for i in page.json()["items"]] == [record["id"]]
+
+
+def test_the_requests_of_the_workflow_servers_store(client):
+    """What llama-agents-server 0.8.0's Agent Data store sends (docs/agent-data.md), as it sends it:
+    an empty project_id on every request, bare sort names, eq/ne null, includes over many ids."""
+
+    def call(method, path, body=None):
+        response = client.request(method, f"{BASE}{path}?project_id=", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def add(collection, data):
+        return call("POST", "", {"deployment_name": "app", "collection": collection, "data": data})
+
+    def search(collection, filter_, **extra):
+        body = {"deployment_name": "app", "collection": collection, "page_size": 100, "filter": filter_, **extra}
+        return call("POST", "/:search", body)["items"]
+
+    def handler_ids(filter_):
+        return sorted(item["data"]["handler_id"] for item in search("wf", filter_))
+
+    for sequence in (1, 0, 3, 2):  # fire-and-forget creates land out of order
+        add("wf_events", {"run_id": "r", "sequence": sequence})
+    last = search("wf_events", {"run_id": {"eq": "r"}}, page_size=1, order_by="sequence desc")
+    assert [item["data"]["sequence"] for item in last] == [3]
+    after = search("wf_events", {"run_id": {"eq": "r"}, "sequence": {"gte": 1}}, order_by="sequence")
+    assert [item["data"]["sequence"] for item in after] == [1, 2, 3]
+
+    root = add("wf_state", {"run_id": "r", "data": "{}"})  # the root state record has no namespace
+    child = add("wf_state", {"run_id": "r", "namespace": "child", "data": "{}"})
+    assert search("wf_state", {"run_id": {"eq": "r"}, "namespace": {"eq": None}}) == [root]
+    assert search("wf_state", {"run_id": {"eq": "r"}, "namespace": {"gt": ""}}, order_by="namespace") == [child]
+
+    ids = [f"h{i}" for i in range(300)]
+    for handler_id, idle_since in (("h0", None), ("h1", "2026-01-01T00:00:00Z"), ("h2", None)):
+        add(
+            "wf",
+            {"handler_id": handler_id, "run_id": f"run-{handler_id}", "status": "running", "idle_since": idle_since},
+        )
+    running = {"handler_id": {"includes": ids}, "status": {"includes": ["running"]}}
+    assert handler_ids({**running, "idle_since": {"eq": None}}) == ["h0", "h2"]
+    assert handler_ids({**running, "idle_since": {"ne": None}}) == ["h1"]
+    [h2] = search("wf", {"handler_id": {"eq": "h2"}}, order_by="created_at desc")
+    call("PUT", f"/{h2['id']}", {"data": {**h2["data"], "status": "cancelled"}})
+    assert handler_ids({"status": {"includes": ["cancelled"]}}) == ["h2"]
+    purge = {"deployment_name": "app", "collection": "wf", "filter": {"handler_id": {"includes": ["h2"]}}}
+    assert call("POST", "/:delete", purge) == {"deleted_count": 1}
+    assert handler_ids({"run_id": {"includes": [f"run-{i}" for i in ids]}}) == ["h0", "h1"]
+    # project_id= names no project: the records are the default project's
+    assert {item["project_id"] for item in search("wf", None)} == {DEFAULT_PROJECT_ID}
 
 
 def test_search_aggregate_delete_by_query(client):
@@ -153,7 +205,7 @@ def test_project_scoping_by_query_and_header(client):
         ),
         (f"{BASE}/:search", {"deployment_name": "d", "offset": -1}, ["body", "offset"], "greater_than_equal"),
         (f"{BASE}/:search", {"deployment_name": "d", "page_size": 0}, ["body", "page_size"], "greater_than_equal"),
-        (f"{BASE}/:search", {"deployment_name": "d", "order_by": "name"}, ["body", "order_by"], "value_error"),
+        (f"{BASE}/:search", {"deployment_name": "d", "order_by": "name up"}, ["body", "order_by"], "value_error"),
         (f"{BASE}/:search", {"deployment_name": "d", "page_token": "zzz"}, ["body", "page_token"], "value_error"),
         (
             f"{BASE}/:search",

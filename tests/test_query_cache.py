@@ -574,4 +574,4 @@ def test_a_bad_order_by_is_refused_every_time(store, scope):
     store.create({"n": 1}, *SCOPE_ARGS)
     for _ in range(2):  # the parsed terms are cached, the refusal is not
         with pytest.raises(InvalidField):
-            store.search(scope, Query(order_by="n"))
+            store.search(scope, Query(order_by="n sideways"))

@@ -43,7 +43,7 @@ class AggregateAgentDataRequest(BaseModel):
     order_by: Annotated[
         str | None,
         Field(
-            description='Sort terms over group keys ("data.<group_by path>", for a path of group_by) or "count", each with an optional direction, as in search. Empty: the group keys, ascending.'
+            description='Sort terms over group keys (a path of group_by, written "data.<path>" or bare) or "count", each with an optional direction, as in search. Empty: the group keys, ascending.'
         ),
     ] = None
     offset: Annotated[int | None, Field(ge=0)] = None
@@ -116,7 +116,9 @@ class FilterScalar(RootModel[int | float | str | bool | None]):
 class FilterValue(RootModel[int | float | str | bool | None]):
     root: Annotated[
         int | float | str | bool | None,
-        Field(description="A FilterScalar, or null for no constraint (the 0.1.x SDK sends nulls)."),
+        Field(
+            description='A FilterScalar, or null: "eq": null matches a null or missing field, "ne": null a field holding a value; null under another operator sets no constraint.'
+        ),
     ] = None
 
 
@@ -147,7 +149,7 @@ class SearchAgentDataRequest(BaseModel):
     order_by: Annotated[
         str | None,
         Field(
-            description='Comma-separated sort terms such as "data.name desc, created_at": each a field (created_at, updated_at, id or data.<path>) and an optional direction (asc, desc). Empty: "created_at desc". Another field is refused with 422, the message naming the fields it may be.'
+            description='Comma-separated sort terms such as "data.name desc, created_at": each a field (created_at, updated_at, id, or a path inside data written data.<path> or bare: "sequence desc" sorts by data.sequence) and an optional direction (asc, desc). Empty: "created_at desc". A term that does not read so is refused with 422.'
         ),
     ] = None
     offset: Annotated[int | None, Field(ge=0)] = None

@@ -27,7 +27,8 @@ def _query(body: models.SearchAgentDataRequest | models.AggregateAgentDataReques
 
 
 def _filter(filter_: models.Filter | None) -> dict | None:
-    return filter_.model_dump(exclude_none=True) if filter_ is not None else None
+    # the operators sent, nulls included: ``eq: null`` is a test (query.compile_filter)
+    return filter_.model_dump(exclude_unset=True) if filter_ is not None else None
 
 
 class AgentDataApi:

@@ -30,7 +30,7 @@ Scope = tuple[str, str, str]  # (project_id, deployment_name, collection)
 
 EVERYTHING = Query()  # no filter, default order, first page
 MAX_CACHED_VIEWS = 8  # scopes whose columns are kept: memory stays a few columns of a few scopes
-GROUP_SORT_HINT = "sort groups by count or by data.<path> for a path of group_by"
+GROUP_SORT_HINT = "sort groups by count or by a path of group_by (data.<path>, or the path alone)"
 
 
 def _scope(record: Mapping[str, Any]) -> Scope:
@@ -255,9 +255,10 @@ def _hashable_column(values: list[Any], kinds: set[type]) -> list[Any]:
 
 
 def _group_sort_field(field: str, paths: list[str]) -> str | None:
+    """``count``, or a group_by path written ``data.<path>`` or bare (as in a search's order_by)."""
     if field == "count" or (field.startswith("data.") and field[5:] in paths):
         return field
-    return None
+    return "data." + field if field in paths else None
 
 
 def _group_sort_keys(groups: list[dict[str, Any]], term: query.SortTerm) -> list[Any]:

@@ -10,9 +10,13 @@ and 002, wire-format.md section 1, and our decisions where they are silent):
   matches and never raises. Two ISO 8601 date-time strings compare as instants;
 * ``includes``/``excludes``: the field's value is (not) one of the listed values; when the field
   holds an array, any (no) element is one of them. ``includes: []`` matches nothing;
-* sort terms are ``created_at``, ``updated_at``, ``id`` or ``data.<path>``, each ``asc`` or
-  ``desc``; values of different JSON types order as number < string < boolean < array < object
-  < null, missing values come last in either direction, and ties are broken by id.
+* ``eq: null`` holds where the field is null or missing, ``ne: null`` where it holds a value
+  (the vendor's workflow server relies on both); a null under another operator sets no constraint;
+* sort terms are ``created_at``, ``updated_at``, ``id`` or a path inside ``data``, written
+  ``data.<path>`` or bare (``sequence`` sorts by ``data.sequence``, as the vendor's workflow
+  server asks), each ``asc`` or ``desc``; values of different JSON types order as number <
+  string < boolean < array < object < null, missing values come last in either direction, and
+  ties are broken by id.
 
 Speed: a search, an aggregate or a delete-by-query over 100,000 records must answer in well
 under 100 ms in pure Python (they take under 10 ms once the scope's columns are cached). The design:
@@ -349,6 +353,7 @@ def _pick(values: list[Any], positions: Sequence[int]) -> list[Any]:
 
 # --------------------------------------------------------------------------- filters
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "includes", "excludes")
+NULL_TESTS = ("eq", "ne")  # the operators whose null operand tests for null or missing
 
 
 @dataclass(frozen=True)
@@ -366,9 +371,9 @@ def compile_filter(filter_: Mapping[str, Mapping[str, Any]] | None) -> list[Cond
     conditions = []
     for field, operations in (filter_ or {}).items():
         for op, operand in (operations or {}).items():  # null operations: no constraint
-            if operand is None:
-                continue  # an explicit null operand sets no constraint (the 0.1.x SDK sends them)
-            if field in TIMESTAMP_FIELDS:
+            if operand is None and op not in NULL_TESTS:
+                continue  # a null operand of a comparison or a list sets no constraint
+            if field in TIMESTAMP_FIELDS and operand is not None:
                 operand = _canonical_instants(field, op, operand)
             conditions.append(Condition(field, op, operand))
     return conditions
@@ -476,6 +481,8 @@ def _indexes_of(values: list[Any], operand: Any) -> list[int]:
 
 
 def _test_column(op: str, values: list[Any], operand: Any, as_instants: bool = True) -> list[bool]:
+    if operand is None:  # eq/ne null: the field is null or missing (or not)
+        return [(v is None or v is MISSING) is (op == "eq") for v in values]
     if op == "includes":
         return _membership(values, operand)
     if op == "excludes":
@@ -552,13 +559,14 @@ def parse_order_by(
 
 
 def record_sort_field(field: str) -> str | None:
-    """The column of a sort field of stored records, or None when the field is not sortable."""
+    """The column of a sort field of stored records, or None when the field is not sortable: a bare
+    name other than the top-level ones is a path inside data."""
     if field in TOP_LEVEL_SORT_FIELDS or (field.startswith("data.") and len(field) > 5):
         return field
-    return None
+    return None if field.startswith("data.") or field == "data" else "data." + field
 
 
-RECORD_SORT_HINT = "sort by created_at, updated_at, id or data.<path> (data fields need the 'data.' prefix)"
+RECORD_SORT_HINT = "sort by created_at, updated_at, id or a path inside data (data.<path>, or the path alone)"
 
 
 @lru_cache(maxsize=256)
