@@ -24,6 +24,7 @@ from mockserver.errors import error_handlers
 from mockserver.fastpath import FastPathMiddleware, RaiseHandlerError
 from mockserver.routing import VALIDATOR_MAP, Handlers, RoutingMiddleware
 from mockserver.state import FakeState
+from mockserver.ui import DashboardMiddleware
 
 # The specs: openapi/ at the project's root, also reached as mockserver/openapi (a symbolic link
 # to it in the project; in an installed package, the copy the wheel carries as package data).
@@ -83,11 +84,11 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
         admin_key=config.admin_key,
         profile=config.profile,
     )
-    # Outermost first: the harness, authentication, the drift switches (tests of the contract
-    # harness), then the fast path, which serves valid requests of plain operations before
-    # connexion's error layers and routing; a handler's exception on it is raised again inside
-    # those layers (mockserver/fastpath.py).
-    layers = [harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys)]
+    # Outermost first: the dashboard's pages (mockserver/ui), the harness, authentication, the
+    # drift switches (tests of the contract harness), then the fast path, which serves valid
+    # requests of plain operations before connexion's error layers and routing; a handler's
+    # exception on it is raised again inside those layers (mockserver/fastpath.py).
+    layers = [DashboardMiddleware, harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys)]
     if config.drift:  # deliberate departures from the specs, for the contract harness's own tests
         layers.append(functools.partial(DriftMiddleware, drifts=config.drift))
     middlewares = list(MIDDLEWARES)

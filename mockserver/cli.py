@@ -19,6 +19,7 @@ from mockserver.config import (
     DEFAULT_PROJECT_ID,
     Config,
 )
+from mockserver.ui import UI_PATH
 
 log = logging.getLogger("llamacloud_mock")
 
@@ -236,6 +237,7 @@ def serve(args: argparse.Namespace) -> int:
     sock = server.config.bind_socket()  # bound here, so that --port 0 can say which port it got
     host, port = sock.getsockname()[:2]
     print(f"llamacloud-mock {__version__} serving on http://{_url_host(host)}:{port}", flush=True)
+    print(f"dashboard: http://{_url_host(host)}:{port}{UI_PATH}", flush=True)
     server.run(sockets=[sock])
     return 0
 
