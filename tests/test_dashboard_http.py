@@ -40,7 +40,11 @@ def test_status_counts_tables_and_hides_the_keys(make_client):
     client = make_client(admin_key="s3cret", api_keys=("k1", "k2"), virtual_clock=True, journal_size=50)
     admin = {"Authorization": "Bearer s3cret"}
     for n in range(3):
-        ok(client.post(AGENT_DATA, json={"deployment_name": "d", "data": {"n": n}}, headers={"Authorization": "Bearer k1"}))
+        ok(
+            client.post(
+                AGENT_DATA, json={"deployment_name": "d", "data": {"n": n}}, headers={"Authorization": "Bearer k1"}
+            )
+        )
     status = ok(client.get("/_mock/status", headers=admin))
     assert status["version"] == __version__ and status["profile"] == "default"
     assert status["counts"]["agent_data"] == 3 and status["counts"]["files"] == 0
