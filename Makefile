@@ -15,11 +15,12 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-sdk test-sdk-ts test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff
+.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
-	@echo "make test       the whole suite: unit, HTTP, persistence, both official Python SDKs, the TypeScript SDK, examples/"
+	@echo "make test       the whole suite: unit, HTTP, persistence, the dashboard in Chromium, both official Python SDKs, the TypeScript SDK, examples/"
+	@echo "make screenshots  refresh docs/img/dashboard-*.png from the dashboard's browser tests"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
 	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in README.md; BENCH_ARGS=, bench-quick)"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
@@ -74,10 +75,41 @@ $(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
 	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) -e . $(patsubst %,'%',$(SDK_V01_PINS))
 	@touch $@
 
-test: test-unit test-sdk test-sdk-ts test-examples
+test: test-unit test-ui test-sdk test-sdk-ts test-examples
 
 test-unit: install
-	$(BIN)/python -m pytest tests --ignore=tests/sdk -q
+	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/ui -q
+
+# The dashboard (/_mock/ui) in a real browser: Debian's Chromium (installed when missing, if we
+# are root; Playwright's own browser download is not reachable from here) driven by Playwright
+# for Python, with axe-core from npm (pinned in tests/ui/package.json) checking accessibility.
+UI_DIR := tests/ui
+$(BIN)/.ui-installed: pyproject.toml $(BIN)/.installed
+	$(BIN)/pip install $(PIP_QUIET) -e '.[ui]'
+	@touch $@
+
+$(UI_DIR)/node_modules/.installed: $(UI_DIR)/package.json $(UI_DIR)/package-lock.json
+	cd $(UI_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+ui-chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chromium for the dashboard's browser tests: apt-get install -y chromium"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || \
+	      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || exit 1; \
+	  else \
+	    echo "make test-ui needs Chromium: install it (sudo apt-get install chromium on Debian/Ubuntu) or set LLAMACLOUD_MOCK_CHROMIUM to a Chromium executable" >&2; \
+	    exit 1; \
+	  fi; }
+
+UI_TEST := LLAMACLOUD_MOCK_UI_TESTS=required $(BIN)/python -m pytest $(UI_DIR) -q -p no:cacheprovider
+test-ui: $(BIN)/.ui-installed $(UI_DIR)/node_modules/.installed ui-chromium
+	$(UI_TEST)
+
+# The pictures of docs/dashboard.md and the README, taken by the same tests.
+screenshots: $(BIN)/.ui-installed $(UI_DIR)/node_modules/.installed ui-chromium
+	LLAMACLOUD_MOCK_SCREENSHOTS=$(abspath docs/img) $(UI_TEST)
 
 # Each SDK runs in its own venv against a server started from .venv (tests/sdk/conftest.py).
 test-sdk: install $(SDK_V2_VENV)/.project $(SDK_V01_VENV)/.project
@@ -150,4 +182,4 @@ bench-quick: install bench-wrk $(PRISM_DIR)/node_modules/.installed
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules
+	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules $(UI_DIR)/node_modules

@@ -32,6 +32,11 @@ const Dashboard = (() => {
     return el;
   }
 
+  // el.replaceChildren, leaving out the absent (null, false) instead of writing "null".
+  function fill(el, ...children) {
+    el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
   function json(value) {
     return h("pre", { class: "json" }, JSON.stringify(value, null, 2));
   }
@@ -162,7 +167,8 @@ const Dashboard = (() => {
     );
   }
 
-  async function show(id, force) {
+  // force: mount again (after signing in); the heading takes the focus when the user changed view.
+  async function show(id, force, initial) {
     const view = views.find((v) => v.id === id) || views[0];
     if (view === current && !force) return;
     current = view;
@@ -185,7 +191,7 @@ const Dashboard = (() => {
     // the first render's time (the benchmark reads these marks)
     performance.measure(`view:${view.id}`, { start: started, end: performance.now() });
     root.dataset.ready = view.id;
-    if (!force) heading.focus();
+    if (!force && !initial) heading.focus();
   }
 
   function showProblem(error) {
@@ -270,7 +276,7 @@ const Dashboard = (() => {
     setUpSignIn();
     document.addEventListener("keydown", onKey);
     window.addEventListener("hashchange", () => show(location.hash.slice(2)));
-    show(location.hash.slice(2));
+    show(location.hash.slice(2), false, true);
     setInterval(tick, REFRESH_MS);
   }
 
@@ -281,6 +287,7 @@ const Dashboard = (() => {
     admin,
     api,
     h,
+    fill,
     json,
     empty,
     errorLine,

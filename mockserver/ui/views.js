@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { h, json, empty, errorLine, showError, rowsTable, admin, api } = Dashboard;
+  const { h, fill, json, empty, errorLine, showError, rowsTable, admin, api } = Dashboard;
   const number = (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en"));
   const TERMINAL = new Set(["succeeded", "partially_succeeded", "failed", "cancelled"]);
 
@@ -67,7 +67,7 @@
       if (!changed(this.seen, "counts", [s.counts, s.options]) && !changed(this.seen, "live", live) && !first) return;
       const total = Object.values(s.counts).reduce((a, b) => a + b, 0);
       const clock = s.clock.virtual ? `virtual, ${s.clock.frozen ? "frozen" : "running"}` : "wall time";
-      this.body.replaceChildren(
+      fill(this.body, 
         h(
           "dl",
           { class: "facts" },
@@ -135,7 +135,7 @@
       this.results = h("div", { id: "records" });
       this.detail = h("div", { id: "record-detail" });
       this.recordsEl.append(h("h3", { id: "records-title" }, "Records"), form, this.error, this.results, this.detail);
-      root.append(h("div", { class: "split" }, this.collectionsEl, this.recordsEl));
+      root.append(this.collectionsEl, this.recordsEl);
       await this.refresh();
     },
     async refresh() {
@@ -150,7 +150,7 @@
     renderCollections(items) {
       this.recordsEl.hidden = !items.length;
       if (!items.length) {
-        this.collectionsEl.replaceChildren(
+        fill(this.collectionsEl, 
           h("h3", { id: "collections-title" }, "Collections"),
           empty(
             "No Agent Data records yet.",
@@ -160,7 +160,7 @@
         );
         return;
       }
-      this.collectionsEl.replaceChildren(
+      fill(this.collectionsEl, 
         h("h3", { id: "collections-title" }, "Collections"),
         rowsTable(
           "Deployments and collections, with their records",
@@ -174,7 +174,7 @@
     select(collection) {
       this.selected = collection;
       this.page = 0;
-      this.detail.replaceChildren();
+      fill(this.detail);
       this.seen.collections = null;
       return this.refresh();
     },
@@ -201,7 +201,7 @@
         showError(this.error, null);
       } catch (e) {
         showError(this.error, e);
-        if (!live) this.results.replaceChildren();
+        if (!live) fill(this.results);
         return;
       }
       this.total = page.total_size;
@@ -212,7 +212,7 @@
         this.page = Math.min(Math.max(0, n), pages - 1);
         return this.search();
       };
-      this.results.replaceChildren(
+      fill(this.results, 
         h("p", { id: "records-summary", "aria-live": "polite" },
           page.total_size
             ? `Records ${number(first + 1)}–${number(first + page.items.length)} of ${number(page.total_size)}`
@@ -241,13 +241,13 @@
         if (!confirm(`Delete the record ${record.id}? This cannot be undone.`)) return;
         try {
           await api("DELETE", `/api/v1/beta/agent-data/${encodeURIComponent(record.id)}`, { query: { project_id: record.project_id } });
-          this.detail.replaceChildren(h("p", { role: "status" }, `Deleted ${record.id}.`));
+          fill(this.detail, h("p", { role: "status" }, `Deleted ${record.id}.`));
           await this.refresh();
         } catch (e) {
           showError(this.error, e);
         }
       };
-      this.detail.replaceChildren(
+      fill(this.detail, 
         h("h3", {}, `Record ${record.id}`),
         json(record),
         h("button", { type: "button", class: "danger", onclick: remove }, "Delete this record…")
@@ -269,7 +269,7 @@
           body: { deployment_name: body.deployment_name, collection: body.collection, filter: body.filter },
           query: { project_id: this.selected.project_id },
         });
-        this.detail.replaceChildren(h("p", { role: "status" }, `Deleted ${number(result.deleted_count)} records.`));
+        fill(this.detail, h("p", { role: "status" }, `Deleted ${number(result.deleted_count)} records.`));
         this.seen.collections = null;
         await this.refresh();
       } catch (e) {
@@ -331,13 +331,13 @@
     },
     renderAgents(agents) {
       const detail = h("div", { id: "agent-detail" });
-      this.agentsEl.replaceChildren(
+      fill(this.agentsEl, 
         h("h3", { id: "agents-title" }, "Agents"),
         agents.length
           ? rowsTable("Extraction agents and their schemas", ["Name", "Fields", "Id"],
               agents.map((agent) =>
                 openRow([agent.name, Object.keys((agent.data_schema || {}).properties || {}).join(", "), agent.id],
-                  () => detail.replaceChildren(h("h4", {}, `Schema of ${agent.name}`), json(agent.data_schema)))))
+                  () => fill(detail, h("h4", {}, `Schema of ${agent.name}`), json(agent.data_schema)))))
           : empty("No extraction agent in this project.", "Create one with an SDK (LlamaExtract create_agent) or POST /api/v1/extraction/extraction-agents."),
         detail
       );
@@ -354,10 +354,10 @@
           showError(this.error, e);
         }
       };
-      this.filesEl.replaceChildren(
+      fill(this.filesEl, 
         h("h3", { id: "files-title" }, "Files"),
         files.length
-          ? rowsTable("Uploaded files", ["Name", "Size", "Created", ""],
+          ? rowsTable("Uploaded files", ["Name", "Size", "Created", "Content"],
               files.map((file) => h("tr", {},
                 h("td", {}, file.name), h("td", { class: "num" }, number(file.file_size)), h("td", {}, file.created_at),
                 h("td", {}, h("button", { type: "button", onclick: () => download(file), "aria-label": `Download ${file.name}` }, "Download")))))
@@ -366,7 +366,7 @@
     },
     renderJobs(jobs, total, now) {
       if (!jobs.length) {
-        this.jobsEl.replaceChildren(h("h3", { id: "jobs-title" }, "Jobs"),
+        fill(this.jobsEl, h("h3", { id: "jobs-title" }, "Jobs"),
           empty("No extraction job yet.",
             "Run one with an SDK (an agent's extract, or Extract v2's create): it appears here, queued, running, then done, " +
               "on the server's clock. With --virtual-clock, move that clock from the Clock view."));
@@ -376,7 +376,7 @@
       const span = Math.max(now - start, 1000);
       const byState = {};
       for (const job of jobs) byState[job.state] = (byState[job.state] || 0) + 1;
-      this.jobsEl.replaceChildren(
+      fill(this.jobsEl, 
         h("h3", { id: "jobs-title" }, "Jobs"),
         h("p", { id: "jobs-summary" },
           `${total > jobs.length ? `The newest ${number(jobs.length)} of ${number(total)} jobs` : `${number(jobs.length)} jobs`}: ` +
@@ -414,7 +414,7 @@
       const done = TERMINAL.has(job.state);
       let result = null;
       if (done && job.state !== "cancelled") result = await this.result(job);
-      this.jobEl.replaceChildren(
+      fill(this.jobEl, 
         h("h3", { tabindex: -1 }, `Job ${job.id}`),
         h("p", { id: "job-state" }, `${job.kind}: ${job.state}${job.held ? " (held)" : ""}${job.error ? ` – ${job.error}` : ""}`),
         done
@@ -604,10 +604,10 @@
       const shown = this.entries.filter((e) => !(this.hideOwn.checked && e.headers["x-llamacloud-mock-client"] === "dashboard"));
       if (!changed(this.seen, "tail", [shown.map((e) => [e.seq, e.status]), this.journal && this.journal.size])) return;
       if (!this.journal.size) {
-        this.tail.replaceChildren(empty("The journal is off (--journal-size 0): start the server without it to see requests here."));
+        fill(this.tail, empty("The journal is off (--journal-size 0): start the server without it to see requests here."));
         return;
       }
-      this.tail.replaceChildren(
+      fill(this.tail, 
         shown.length
           ? rowsTable(`The newest requests first (live; the journal keeps the last ${number(this.journal.size)})`,
               ["#", "Received", "Method", "Path", "Status", "ms", "Fault"],
@@ -621,7 +621,7 @@
       const curl = asCurl(entry);
       const curlEl = h("pre", { id: "entry-curl" }, curl);
       const copied = h("span", { role: "status" });
-      this.entryEl.replaceChildren(
+      fill(this.entryEl, 
         h("h3", { tabindex: -1 }, `Request #${entry.seq}: ${entry.method} ${entry.path}`),
         h("div", { class: "split" },
           h("div", {}, h("h4", {}, "Request"),
@@ -710,9 +710,9 @@
           .filter(Boolean).join(", ") || "always";
       const describeAct = (r) =>
         [r.latency && `wait ${r.latency}s`, r.status && `answer ${r.status}`, r.drop && "drop the connection"].filter(Boolean).join(", ");
-      this.faultList.replaceChildren(
+      fill(this.faultList, 
         rules.length
-          ? rowsTable("Fault rules, in the order they are checked", ["Rule", "Matches", "Fires", "Acts", "Matched", "Fired", ""],
+          ? rowsTable("Fault rules, in the order they are checked", ["Rule", "Matches", "Fires", "Acts", "Matched", "Fired", "Action"],
               rules.map((r) => h("tr", { class: r.exhausted ? "exhausted" : null },
                 h("td", {}, r.id), h("td", {}, describeMatch(r)), h("td", {}, describeFire(r)), h("td", {}, describeAct(r)),
                 h("td", { class: "num" }, r.matched), h("td", { class: "num" }, r.fired),
