@@ -173,11 +173,11 @@ bench-wrk:
 	    exit 1; \
 	  fi; }
 
-bench: install bench-wrk $(PRISM_DIR)/node_modules/.installed
+bench: install bench-wrk ui-chromium $(BIN)/.ui-installed $(PRISM_DIR)/node_modules/.installed
 	@$(COMPILE)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-bench-quick: install bench-wrk $(PRISM_DIR)/node_modules/.installed
+bench-quick: install bench-wrk ui-chromium $(BIN)/.ui-installed $(PRISM_DIR)/node_modules/.installed
 	@$(COMPILE)
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 

@@ -161,8 +161,7 @@ class AdminApi:
         return self.state.jobs.describe(job_id)
 
     async def list_job_lifecycles(self, state: str | None = None, limit: int | None = None, **_: Any) -> dict:
-        jobs = self.state.jobs.list(state)
-        return {"items": [self._job(job_id) for job_id, _kind, _status in (jobs[-limit:] if limit else jobs)]}
+        return {"items": [self._job(job_id) for job_id, _kind, _status in self.state.jobs.list(state, limit)]}
 
     async def get_job_lifecycle(self, job_id: str, **_: Any) -> dict:
         return self._job(job_id)

@@ -302,9 +302,15 @@
       this.jobEl = h("section", { id: "job-detail", "aria-live": "polite" });
       this.filesEl = h("section", { "aria-labelledby": "files-title" });
       this.error = errorLine("extraction-error");
-      const projects = await api("GET", "/api/v1/projects");
       const chooser = h("select", { onchange: (e) => ((this.project = e.target.value), (this.seen = {}), this.refresh()) },
-        projects.map((p) => h("option", { value: p.id, selected: p.id === this.project }, `${p.name} (${p.id})`)));
+        h("option", { value: this.project }, `Default (${this.project})`));
+      // the other projects when asked for: listing them reads every table (40 ms over 100,000 records)
+      const listProjects = async () => {
+        chooser.removeEventListener("focus", listProjects);
+        const projects = await api("GET", "/api/v1/projects");
+        fill(chooser, projects.map((p) => h("option", { value: p.id, selected: p.id === this.project }, `${p.name} (${p.id})`)));
+      };
+      chooser.addEventListener("focus", listProjects);
       root.append(field("extraction-project", "Project (agents and files)", chooser), this.error,
         this.jobsEl, this.jobEl, h("div", { class: "split" }, this.agentsEl, this.filesEl));
       await this.refresh();

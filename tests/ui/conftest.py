@@ -18,20 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.dashboard import launch_chromium
 from mockserver.testing import run_server
 
 CHROMIUM = os.environ.get("LLAMACLOUD_MOCK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# No sandbox (tests run as root in CI), no GPU, and none of the browser's own traffic: the tests
-# work offline and nothing but the fake is asked for anything.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("LLAMACLOUD_MOCK_SCREENSHOTS")
 TIMEOUT_MS = 15_000  # what a live view may take to show a change on a busy, shared machine
@@ -48,7 +38,7 @@ def browser() -> Iterator:
 
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright, CHROMIUM)
         yield browser
         browser.close()
 
@@ -91,7 +81,8 @@ def screenshot(page, name: str) -> None:
 
 def accessibility_violations(page) -> list[dict]:
     """axe-core's violations on the page as it is (axe-core from npm: tests/ui/package.json)."""
-    page.evaluate(AXE.read_text())  # evaluated by the browser's debugger protocol: the page's CSP allows no inline script
+    # evaluated through the browser's debugger protocol: the page's CSP allows no inline script
+    page.evaluate(AXE.read_text())
     return page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
              .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))}))"""

@@ -31,12 +31,15 @@ def records(n: int, deployment: str = "invoices-app", collection: str = "invoice
     }
 
 
+INVOICE_SCHEMA = {"type": "object", "properties": {"vendor": {"type": "string"}, "total": {"type": "number"}}}
+
+
 def extraction_job(http) -> str:
     agent = http.post(
         "/api/v1/extraction/extraction-agents",
         json={
             "name": "invoice",
-            "data_schema": {"type": "object", "properties": {"vendor": {"type": "string"}, "total": {"type": "number"}}},
+            "data_schema": INVOICE_SCHEMA,
             "config": {},
         },
     ).json()
@@ -218,6 +221,25 @@ def test_failing_a_job_from_the_page_and_the_wall_clock_cannot_be_moved(serve, p
     expect(page.locator("#clock-kind")).to_contain_text("Wall time")
     expect(page.get_by_role("button", name="Advance")).to_be_disabled()
     expect(page.get_by_role("button", name="Freeze")).to_be_disabled()
+
+
+def test_the_files_of_the_project_chosen_and_their_download(serve, page):
+    mock = serve()
+    with api(mock) as http:
+        http.post("/api/v1/files", files={"upload_file": ("default.txt", b"in the default project")})
+        http.post("/api/v1/files", params={"project_id": "p2"}, files={"upload_file": ("p2.txt", b"in p2")})
+    open_view(page, mock, "extraction")
+    files = page.locator("section[aria-labelledby='files-title'] tbody tr")
+    expect(files).to_have_count(1)
+    expect(files).to_contain_text("default.txt")
+    page.get_by_label("Project (agents and files)").focus()  # lists the projects
+    expect(page.locator("#extraction-project option")).to_have_count(2)
+    page.get_by_label("Project (agents and files)").select_option("p2")
+    expect(files).to_contain_text("p2.txt")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download p2.txt").click()
+    assert download.value.suggested_filename == "p2.txt"
+    assert open(download.value.path(), "rb").read() == b"in p2"
 
 
 # ------------------------------------------------------------------ Traffic
