@@ -8,6 +8,20 @@ DB     ?=
 SERVE_ARGS ?=
 PIP_QUIET  := --quiet --disable-pip-version-check
 
+# $(call apt-install,COMMAND,PACKAGE,MESSAGE): when COMMAND is missing, install the Debian package
+# PACKAGE if we are root (apt-get update first when the package lists are stale), else say MESSAGE.
+define apt-install
+@command -v $(1) >/dev/null 2>&1 || { \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+    echo "installing $(2): apt-get install -y $(2)"; \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2) || \
+      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2); } || exit 1; \
+  else \
+    echo "$(3)" >&2; \
+    exit 1; \
+  fi; }
+endef
+
 # The two official Python SDK generations pin incompatible llama-cloud versions: one venv each.
 # (The recipes quote each pin: unquoted, the shell reads "pytest>=8" as a redirection to a file "=8".)
 SDK_V2_VENV  := .venvs/sdk-v2
@@ -92,16 +106,9 @@ $(UI_DIR)/node_modules/.installed: $(UI_DIR)/package.json $(UI_DIR)/package-lock
 	cd $(UI_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+CHROMIUM_MISSING := make test-ui needs Chromium, the browser its tests drive: install it (sudo apt-get install chromium on Debian/Ubuntu) and run it again
 ui-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Chromium for the dashboard's browser tests: apt-get install -y chromium"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || \
-	      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || exit 1; \
-	  else \
-	    echo "make test-ui needs Chromium: install it (sudo apt-get install chromium on Debian/Ubuntu) or set LLAMACLOUD_MOCK_CHROMIUM to a Chromium executable" >&2; \
-	    exit 1; \
-	  fi; }
+	$(call apt-install,chromium,chromium,$(CHROMIUM_MISSING))
 
 UI_TEST := LLAMACLOUD_MOCK_UI_TESTS=required $(BIN)/python -m pytest $(UI_DIR) -q -p no:cacheprovider
 test-ui: $(BIN)/.ui-installed $(UI_DIR)/node_modules/.installed ui-chromium
@@ -162,16 +169,9 @@ $(PRISM_DIR)/node_modules/.installed: $(PRISM_DIR)/package.json $(PRISM_DIR)/pac
 	@touch $@
 
 # wrk, the load generator (Debian/Ubuntu package wrk): installed when missing if we are root.
+WRK_MISSING := make bench needs wrk, the HTTP load generator: install it (sudo apt-get install wrk on Debian/Ubuntu, brew install wrk on macOS) and run make bench again
 bench-wrk:
-	@command -v wrk >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing wrk: apt-get install -y wrk"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk || \
-	      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } || exit 1; \
-	  else \
-	    echo "make bench needs wrk, the HTTP load generator: install it (sudo apt-get install wrk on Debian/Ubuntu, brew install wrk on macOS) and run make bench again" >&2; \
-	    exit 1; \
-	  fi; }
+	$(call apt-install,wrk,wrk,$(WRK_MISSING))
 
 bench: install bench-wrk ui-chromium $(BIN)/.ui-installed $(PRISM_DIR)/node_modules/.installed
 	@$(COMPILE)

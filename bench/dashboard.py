@@ -15,6 +15,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import statistics
 import time
 from collections.abc import Callable
@@ -27,7 +29,8 @@ from bench.load import create_job, fixture
 from bench.server import Server
 from mockserver.ui import UI_PATH, DashboardMiddleware
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium package (make test-ui and make bench install it), or another one named here
+CHROMIUM = os.environ.get("LLAMACLOUD_MOCK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # No sandbox (root in CI), no GPU, and none of the browser's own traffic: offline, and nothing but
 # the fake is asked for anything.
 CHROMIUM_ARGS = [

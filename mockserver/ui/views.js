@@ -539,7 +539,7 @@
     Files: "*/files*",
     Projects: "/api/v*/projects*",
   };
-  const TAIL_ROWS = 300;
+  const TAIL_ROWS = 100; // the newest shown (filters ask the server for the others)
 
   Dashboard.registerView({
     id: "traffic",

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bench.dashboard import launch_chromium
+from bench.dashboard import CHROMIUM, launch_chromium
 from mockserver.testing import run_server
 
-CHROMIUM = os.environ.get("LLAMACLOUD_MOCK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("LLAMACLOUD_MOCK_SCREENSHOTS")
 TIMEOUT_MS = 15_000  # what a live view may take to show a change on a busy, shared machine
