@@ -490,7 +490,7 @@ def dashboard_cost(ctx: Context) -> list[Row]:
         Row(
             "8",
             f"{view}: first render in Chromium, navigation to view shown ({held}; median of {dashboard.ROUNDS})",
-            ms(figures["median_ms"]),
+            f"{ms(figures['median_ms'])} (the view's calls and DOM: {ms(figures['view_median_ms'])})",
             f"< {DASHBOARD_RENDER_GOAL_MS:.0f} ms",
             judged(figures["median_ms"] < DASHBOARD_RENDER_GOAL_MS),
             figures["median_ms"],

@@ -222,7 +222,7 @@
               `Records of ${this.selected.deployment_name} / ${this.selected.collection}`,
               ["Id", "Created", "Updated", "Data"],
               page.items.map((record) =>
-                openRow([record.id, record.created_at, record.updated_at, h("code", {}, clip(JSON.stringify(record.data), 100))],
+                openRow([record.id, instant(record.created_at), instant(record.updated_at), h("code", {}, clip(JSON.stringify(record.data), 100))],
                   () => this.open(record))
               )
             )
@@ -280,6 +280,15 @@
 
   function same(a, b) {
     return !!b && a.project_id === b.project_id && a.deployment_name === b.deployment_name && a.collection === b.collection;
+  }
+
+  // "2030-01-01 12:00:00", the whole instant in its tooltip
+  function instant(text) {
+    return h("time", { datetime: text, title: text }, text.replace("T", " ").slice(0, 19));
+  }
+
+  function plural(n, noun) {
+    return `${number(n)} ${noun}${n === 1 ? "" : "s"}`;
   }
 
   function clip(text, length) {
@@ -365,7 +374,7 @@
         files.length
           ? rowsTable("Uploaded files", ["Name", "Size", "Created", "Content"],
               files.map((file) => h("tr", {},
-                h("td", {}, file.name), h("td", { class: "num" }, number(file.file_size)), h("td", {}, file.created_at),
+                h("td", {}, file.name), h("td", { class: "num" }, number(file.file_size)), h("td", {}, instant(file.created_at)),
                 h("td", {}, h("button", { type: "button", onclick: () => download(file), "aria-label": `Download ${file.name}` }, "Download")))))
           : empty("No file in this project.", "Upload one with an SDK (files upload) or POST /api/v1/files.")
       );
@@ -385,7 +394,7 @@
       fill(this.jobsEl, 
         h("h3", { id: "jobs-title" }, "Jobs"),
         h("p", { id: "jobs-summary" },
-          `${total > jobs.length ? `The newest ${number(jobs.length)} of ${number(total)} jobs` : `${number(jobs.length)} jobs`}: ` +
+          `${total > jobs.length ? `The newest ${number(jobs.length)} of ${number(total)} jobs` : plural(jobs.length, "job")}: ` +
             Object.entries(byState).map(([state, n]) => `${n} ${state}`).join(", ") +
             `. The bars run from the first job's creation to the server's clock now.`),
         rowsTable("Jobs and their lifecycle (queued, running, done) on the server's clock", ["Job", "Kind", "State", "Lifecycle"],

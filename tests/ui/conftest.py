@@ -74,6 +74,7 @@ def api(mock) -> httpx.Client:
 def screenshot(page, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(Path(SCREENSHOTS) / f"dashboard-{name}.png"))
 
 
