@@ -339,6 +339,18 @@ def test_the_admin_key_form_keeps_the_key_in_the_session_not_the_address(serve, 
     assert page.evaluate("sessionStorage.getItem('llamacloud-mock.admin-key')") is None
 
 
+def test_a_server_with_api_keys_asks_for_one_for_the_public_apis(serve, page):
+    mock = serve("--api-key", "k1")
+    mock.admin.seed(records(2))
+    open_view(page, mock, "agent-data")
+    dialog = page.get_by_role("dialog", name="Sign in to the dashboard")
+    expect(dialog).to_contain_text("Invalid API key: this server accepts only the keys given with --api-key.")
+    page.get_by_label("API key (only when the server has --api-key)").fill("k1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#records tbody tr")).to_have_count(2)
+    assert "k1" not in page.url
+
+
 def test_keyboard_navigation_and_every_view_passes_axe(serve, page):
     mock = serve("--virtual-clock")
     mock.admin.seed(records(5))
