@@ -34,10 +34,9 @@ def _instant(text: str, loc: tuple) -> float:
 
 
 def options_in_force(config: Config) -> dict[str, Any]:
-    """The server's options as the command line names them; the keys themselves are secrets."""
+    """The server's options as the command line names them; the keys themselves are secrets (and
+    the address is the one the client called)."""
     return {
-        "host": config.host,
-        "port": config.port,
         "db": str(config.db_path) if config.db_path else None,
         "default_project_id": config.default_project_id,
         "virtual_clock": ("running" if config.clock_running else "frozen") if config.virtual_clock else None,

@@ -40,7 +40,8 @@
     files: "Files",
     jobs: "Job lifecycles (v1 and v2)",
     projects: "Projects",
-    webhooks: "Webhook deliveries",
+    webhook_deliveries: "Webhook deliveries",
+    webhook_subscriptions: "Webhook subscriptions",
   };
 
   Dashboard.registerView({
@@ -721,7 +722,8 @@
       };
       const describeMatch = (r) => [r.operation, r.method, r.path].filter(Boolean).join(" ") || "every request";
       const describeFire = (r) =>
-        [r.nth && `the ${r.nth}th`, r.every && `every ${r.every}`, r.probability !== null && `p=${r.probability}`, r.times && `${r.times} times at most`]
+        [r.nth && `on match ${r.nth} only`, r.every && `on every ${r.every} matches`, r.probability !== null && `with probability ${r.probability}`,
+          r.times && `at most ${r.times === 1 ? "once" : `${r.times} times`}`]
           .filter(Boolean).join(", ") || "always";
       const describeAct = (r) =>
         [r.latency && `wait ${r.latency}s`, r.status && `answer ${r.status}`, r.drop && "drop the connection"].filter(Boolean).join(", ");

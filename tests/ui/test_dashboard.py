@@ -168,8 +168,14 @@ def test_a_job_finishes_on_screen_when_the_clock_is_advanced_from_the_page(serve
     expect(page.locator("#view .empty").first).to_contain_text("No extraction job yet.")
     with api(mock) as http:
         job_id = extraction_job(http)
+        upload = http.post("/api/v1/files", files={"upload_file": ("second.pdf", b"%PDF-1.4 another")}).json()
+        v2 = http.post(
+            "/api/v2/extract", json={"file_input": upload["id"], "configuration": {"data_schema": INVOICE_SCHEMA}}
+        )
+        v2_id = v2.json()["id"]
     row = page.get_by_role("row").filter(has_text=job_id)
     expect(row).to_contain_text("queued")
+    expect(page.get_by_role("row").filter(has_text=v2_id)).to_contain_text("extract_v2queued")
     expect(page.get_by_role("row").filter(has_text="invoice.pdf")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="vendor, total")).to_be_visible()
     row.click()
@@ -204,6 +210,10 @@ def test_a_job_finishes_on_screen_when_the_clock_is_advanced_from_the_page(serve
     expect(page.locator("#job-detail")).to_contain_text('"extraction_agent_id"')  # the result, read by the public API
     assert mock.admin.job(job_id)["state"] == "succeeded"
     screenshot(page, "extraction")
+    page.get_by_role("row").filter(has_text=v2_id).click()  # Extract v2: its result is the job itself
+    expect(page.locator("#job-state")).to_have_text("extract_v2: succeeded")
+    expect(page.locator("#job-detail")).to_contain_text('"status": "COMPLETED"')
+    expect(page.locator("#jobs-summary")).to_contain_text("2 jobs: 2 succeeded.")
 
 
 def test_failing_a_job_from_the_page_and_the_wall_clock_cannot_be_moved(serve, page):
@@ -259,6 +269,7 @@ def test_a_fault_rule_added_from_the_form_fails_the_next_call(serve, page):
     expect(page.locator("#fault-error")).to_be_hidden()
     rule = page.locator("#faults tbody tr")
     expect(rule).to_contain_text("create_agent_data")
+    expect(rule).to_contain_text("at most once")
     expect(rule).to_contain_text("answer 503")
     screenshot(page, "traffic-faults")
 
