@@ -325,6 +325,14 @@ def test_the_journal_tail_filters_shows_a_request_and_copies_it_as_a_working_cur
     assert '"sku":"A-1"' in done.stdout and """"note":"it's\"""" in done.stdout, done.stdout + done.stderr
     expect(rows).to_have_count(3)  # and the page showed it
 
+    page.keyboard.press("2")  # Agent Data: the page searches through the public API
+    expect(page.locator("#records tbody tr")).to_have_count(2)
+    page.keyboard.press("5")
+    expect(rows).to_have_count(3)  # its own calls hidden
+    page.get_by_label("Hide the dashboard's own calls").uncheck()
+    expect(rows).to_have_count(4)
+    expect(rows.first).to_contain_text("POST/api/v1/beta/agent-data/:search")
+
 
 # ------------------------------------------------------------------ admin key, keyboard, accessibility
 def test_the_admin_key_form_keeps_the_key_in_the_session_not_the_address(serve, page):
