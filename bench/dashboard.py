@@ -6,6 +6,7 @@
   (the page's ``ready:<view>`` mark: the page and its scripts loaded, the view's API calls
   answered, its DOM built), and beside it the view's own share (``view:<view>``: its API calls
   and DOM, the page's load left out).
+* Paging: a click on Last, then First, over the 100,000 records, to the page shown.
 * Closed: the dashboard is files served on request and nothing else (no background work, no
   push channel): the server's CPU time and the API requests it received over ``IDLE_SECONDS``
   with no page open, then with the Overview open (the page asks for /_mock/status every second).
@@ -85,6 +86,7 @@ def first_renders(workdir: Path, full_state: Path, jobs: int, progress: Callable
                         "rounds_ms": times,
                         "view_median_ms": statistics.median(own),  # its API calls and DOM, the page's load left out
                     }
+                result["last_page_ms"] = _last_page(server, browser, state["counts"]["agent_data"])
                 result["closed"], result["open"] = _idle(server, browser)
             finally:
                 browser.close()
@@ -96,6 +98,22 @@ def _status(server: Server) -> dict:
     if status != 200:
         raise RuntimeError(f"GET /_mock/status answered {status}: {answer[:300]!r}")
     return orjson.loads(answer)
+
+
+def _last_page(server: Server, browser, records: int) -> list[float]:
+    """Milliseconds from a click on Last (or First) to that page of the records shown, back and forth."""
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.goto(f"{server.url}{UI_PATH}#/agent-data")
+    page.wait_for_selector("main[data-ready='agent-data']")
+    times = []
+    for _ in range(ROUNDS):
+        for button, first in (("Last", records - records % 50 + 1 if records % 50 else records - 49), ("First", 1)):
+            started = time.perf_counter()
+            page.get_by_role("button", name=button).click()
+            page.get_by_text(f"Records {first:,}–").wait_for()
+            times.append((time.perf_counter() - started) * 1000)
+    page.close()
+    return times
 
 
 def _idle(server: Server, browser) -> tuple[dict, dict]:

@@ -498,6 +498,15 @@ def dashboard_cost(ctx: Context) -> list[Row]:
         )
         for view, figures in raw["views"].items()
     ]
+    last = raw["last_page_ms"]
+    rows.append(
+        Row(
+            "9",
+            f"agent-data: Last then First over {counts['agent_data']:,} records, click to page shown "
+            f"(median of {len(last)})",
+            ms(statistics.median(last)),
+        )
+    )
     closed, opened = raw["closed"], raw["open"]
     rows.append(
         Row(
