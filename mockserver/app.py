@@ -84,17 +84,18 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
         admin_key=config.admin_key,
         profile=config.profile,
     )
-    # Outermost first: the dashboard's pages (mockserver/ui), the harness, authentication, the
-    # drift switches (tests of the contract harness), then the fast path, which serves valid
-    # requests of plain operations before connexion's error layers and routing; a handler's
-    # exception on it is raised again inside those layers (mockserver/fastpath.py).
-    layers = [DashboardMiddleware, harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys)]
+    # Outermost first: the harness, authentication, the drift switches (tests of the contract
+    # harness), then the fast path, which serves valid requests of plain operations before
+    # connexion's error layers and routing; a handler's exception on it is raised again inside
+    # those layers (mockserver/fastpath.py).
+    layers = [harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys)]
     if config.drift:  # deliberate departures from the specs, for the contract harness's own tests
         layers.append(functools.partial(DriftMiddleware, drifts=config.drift))
     middlewares = list(MIDDLEWARES)
     if config.fast_path:
         layers.append(functools.partial(FastPathMiddleware, validate_responses=config.validate_responses))
         middlewares.insert(middlewares.index(RoutingMiddleware), RaiseHandlerError)
+    layers.insert(0, DashboardMiddleware)  # before all: the dashboard's pages (mockserver/ui) need no key
     app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=[*layers, *middlewares])
     with _specs_trusted():
         for api in profile.apis:

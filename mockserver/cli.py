@@ -19,7 +19,6 @@ from mockserver.config import (
     DEFAULT_PROJECT_ID,
     Config,
 )
-from mockserver.ui import UI_PATH
 
 log = logging.getLogger("llamacloud_mock")
 
@@ -182,6 +181,7 @@ def serve(args: argparse.Namespace) -> int:
         from mockserver.admin.fixtures import FixtureFileError
         from mockserver.app import create_app
         from mockserver.storage import StateFileError
+        from mockserver.ui import UI_PATH
 
         logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
         config = config_from_args(args)
