@@ -8,6 +8,20 @@ DB     ?=
 SERVE_ARGS ?=
 PIP_QUIET  := --quiet --disable-pip-version-check
 
+# $(call apt-install,COMMAND,PACKAGE,MESSAGE): when COMMAND is missing, install the Debian package
+# PACKAGE if we are root (apt-get update first when the package lists are stale), else say MESSAGE.
+define apt-install
+@command -v $(1) >/dev/null 2>&1 || { \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+    echo "installing $(2): apt-get install -y $(2)"; \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2) || \
+      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2); } || exit 1; \
+  else \
+    echo "$(3)" >&2; \
+    exit 1; \
+  fi; }
+endef
+
 # The two official Python SDK generations pin incompatible llama-cloud versions: one venv each.
 # (The recipes quote each pin: unquoted, the shell reads "pytest>=8" as a redirection to a file "=8".)
 SDK_V2_VENV  := .venvs/sdk-v2
@@ -15,11 +29,12 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-sdk test-sdk-ts test-workflows test-agents test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff
+.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
-	@echo "make test       the whole suite: unit, HTTP, persistence, both official Python SDKs, the TypeScript SDK, the workflow server's clients, the vendor's workflow server on the fake, examples/"
+	@echo "make test       the whole suite: unit, HTTP, persistence, the dashboard in Chromium, both official Python SDKs, the TypeScript SDK, the workflow server's clients, the vendor's workflow server on the fake, examples/"
+	@echo "make screenshots  refresh docs/img/dashboard-*.png from the dashboard's browser tests"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
 	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in README.md; BENCH_ARGS=, bench-quick)"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
@@ -74,10 +89,34 @@ $(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
 	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) -e . $(patsubst %,'%',$(SDK_V01_PINS))
 	@touch $@
 
-test: test-unit test-sdk test-sdk-ts test-workflows test-agents test-examples
+test: test-unit test-ui test-sdk test-sdk-ts test-workflows test-agents test-examples
 
 test-unit: install
-	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/workflows --ignore=tests/agents -q
+	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/ui --ignore=tests/workflows --ignore=tests/agents -q
+
+# The dashboard (/_mock/ui) in a real browser: Debian's Chromium (installed when missing, if we
+# are root; Playwright's own browser download is not reachable from here) driven by Playwright
+# for Python, with axe-core from npm (pinned in tests/ui/package.json) checking accessibility.
+UI_DIR := tests/ui
+$(BIN)/.ui-installed: pyproject.toml $(BIN)/.installed
+	$(BIN)/pip install $(PIP_QUIET) -e '.[ui]'
+	@touch $@
+
+$(UI_DIR)/node_modules/.installed: $(UI_DIR)/package.json $(UI_DIR)/package-lock.json
+	cd $(UI_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+CHROMIUM_MISSING := make test-ui needs Chromium, the browser its tests drive: install it (sudo apt-get install chromium on Debian/Ubuntu) and run it again
+ui-chromium:
+	$(call apt-install,chromium,chromium,$(CHROMIUM_MISSING))
+
+UI_TEST := LLAMACLOUD_MOCK_UI_TESTS=required $(BIN)/python -m pytest $(UI_DIR) -q -p no:cacheprovider
+test-ui: $(BIN)/.ui-installed $(UI_DIR)/node_modules/.installed ui-chromium
+	$(UI_TEST)
+
+# The pictures of docs/dashboard.md and the README, taken by the same tests.
+screenshots: $(BIN)/.ui-installed $(UI_DIR)/node_modules/.installed ui-chromium
+	LLAMACLOUD_MOCK_SCREENSHOTS=$(abspath docs/img) $(UI_TEST)
 
 # Each SDK runs in its own venv against a server started from .venv (tests/sdk/conftest.py).
 test-sdk: install $(SDK_V2_VENV)/.project $(SDK_V01_VENV)/.project
@@ -147,24 +186,17 @@ $(PRISM_DIR)/node_modules/.installed: $(PRISM_DIR)/package.json $(PRISM_DIR)/pac
 	@touch $@
 
 # wrk, the load generator (Debian/Ubuntu package wrk): installed when missing if we are root.
+WRK_MISSING := make bench needs wrk, the HTTP load generator: install it (sudo apt-get install wrk on Debian/Ubuntu, brew install wrk on macOS) and run make bench again
 bench-wrk:
-	@command -v wrk >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing wrk: apt-get install -y wrk"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk || \
-	      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } || exit 1; \
-	  else \
-	    echo "make bench needs wrk, the HTTP load generator: install it (sudo apt-get install wrk on Debian/Ubuntu, brew install wrk on macOS) and run make bench again" >&2; \
-	    exit 1; \
-	  fi; }
+	$(call apt-install,wrk,wrk,$(WRK_MISSING))
 
-bench: install bench-wrk $(PRISM_DIR)/node_modules/.installed $(AGENTS_VENV)/.installed
+bench: install bench-wrk ui-chromium $(BIN)/.ui-installed $(PRISM_DIR)/node_modules/.installed $(AGENTS_VENV)/.installed
 	@$(COMPILE)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-bench-quick: install bench-wrk $(PRISM_DIR)/node_modules/.installed $(AGENTS_VENV)/.installed
+bench-quick: install bench-wrk ui-chromium $(BIN)/.ui-installed $(PRISM_DIR)/node_modules/.installed $(AGENTS_VENV)/.installed
 	@$(COMPILE)
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules
+	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules $(UI_DIR)/node_modules

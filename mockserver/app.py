@@ -24,6 +24,7 @@ from mockserver.errors import error_handlers
 from mockserver.fastpath import FastPathMiddleware, RaiseHandlerError
 from mockserver.routing import VALIDATOR_MAP, Handlers, RoutingMiddleware
 from mockserver.state import FakeState
+from mockserver.ui import DashboardMiddleware
 
 # The specs: openapi/ at the project's root, also reached as mockserver/openapi (a symbolic link
 # to it in the project; in an installed package, the copy the wheel carries as package data).
@@ -94,6 +95,7 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
     if config.fast_path:
         layers.append(functools.partial(FastPathMiddleware, validate_responses=config.validate_responses))
         middlewares.insert(middlewares.index(RoutingMiddleware), RaiseHandlerError)
+    layers.insert(0, DashboardMiddleware)  # before all: the dashboard's pages (mockserver/ui) need no key
     app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=[*layers, *middlewares])
     with _specs_trusted():
         for api in profile.apis:

@@ -181,6 +181,7 @@ def serve(args: argparse.Namespace) -> int:
         from mockserver.admin.fixtures import FixtureFileError
         from mockserver.app import create_app
         from mockserver.storage import StateFileError
+        from mockserver.ui import UI_PATH
 
         logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
         config = config_from_args(args)
@@ -236,6 +237,7 @@ def serve(args: argparse.Namespace) -> int:
     sock = server.config.bind_socket()  # bound here, so that --port 0 can say which port it got
     host, port = sock.getsockname()[:2]
     print(f"llamacloud-mock {__version__} serving on http://{_url_host(host)}:{port}", flush=True)
+    print(f"dashboard: http://{_url_host(host)}:{port}{UI_PATH}", flush=True)
     server.run(sockets=[sock])
     return 0
 

@@ -98,10 +98,12 @@ def test_serve_says_only_what_a_user_can_act_on():
     try:
         for line in process.stdout:
             lines.append(line)
-            if "serving on http://127.0.0.1:" in line:
+            if line.startswith("dashboard: "):
                 break
     finally:
         process.terminate()
         process.wait(timeout=30)
-    assert lines and "serving on http://127.0.0.1:" in lines[-1], lines
+    assert lines and "serving on http://127.0.0.1:" in lines[-2], lines
+    port = lines[-2].rsplit(":", 1)[1].strip()
+    assert lines[-1] == f"dashboard: http://127.0.0.1:{port}/_mock/ui\n"
     assert not [line for line in lines if "Warning" in line or "warn" in line.lower()], lines

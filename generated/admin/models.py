@@ -7,6 +7,17 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 
+class AgentDataCollection(BaseModel):
+    project_id: str
+    deployment_name: str
+    collection: str
+    count: int
+
+
+class AgentDataCollectionList(BaseModel):
+    items: list[AgentDataCollection]
+
+
 class ClockAdvance(BaseModel):
     seconds: Annotated[float, Field(description="How far to move the clock forward.", ge=0.0)]
 
@@ -278,12 +289,23 @@ class JournalQuery(BaseModel):
         Any | None,
         Field(description="The JSON body must contain these values (objects member by member, recursively)."),
     ] = None
+    after: Annotated[int | None, Field(description="Only the requests numbered after this `seq`.", ge=0)] = None
     limit: Annotated[int | None, Field(ge=1)] = None
 
 
 class Readiness(BaseModel):
     ready: bool
     version: str
+
+
+class Requests(BaseModel):
+    received: Annotated[
+        int,
+        Field(
+            description="Requests to the APIs recorded since the start or the last reset (admin requests excepted; 0 with the journal off)."
+        ),
+    ]
+    journal_size: int
 
 
 class ResetRequest(BaseModel):
@@ -307,6 +329,25 @@ class ResetResult(BaseModel):
 
 class RestoreResult(BaseModel):
     restored: Annotated[dict[str, int], Field(description="The number of documents restored, by table.")]
+
+
+class ServerStatus(BaseModel):
+    version: str
+    profile: Annotated[str, Field(description="The wire format served (--profile).")]
+    options: Annotated[
+        dict[str, Any],
+        Field(
+            description="The options in force, as the command line names them (without the keys themselves: `api_keys` and `admin_key` say how many or whether)."
+        ),
+    ]
+    clock: ClockState
+    counts: Annotated[
+        dict[str, int], Field(description="The documents of each table (`agent_data`, `extraction_jobs`, `files`...).")
+    ]
+    memory_bytes: Annotated[
+        int | None, Field(description="The process's resident memory (null where the system does not say).")
+    ]
+    requests: Requests
 
 
 class Snapshot(BaseModel):

@@ -12,6 +12,8 @@ from generated import Operation
 OPERATIONS: dict[str, Operation] = {
     "get_health": Operation("GET", "/_mock/health", None, __package__),
     "get_readiness": Operation("GET", "/_mock/ready", None, __package__),
+    "get_status": Operation("GET", "/_mock/status", None, __package__),
+    "list_agent_data_collections": Operation("GET", "/_mock/agent-data/collections", None, __package__),
     "reset_state": Operation("POST", "/_mock/reset", "ResetRequest", __package__),
     "get_snapshot": Operation("GET", "/_mock/snapshot", None, __package__),
     "restore_snapshot": Operation("POST", "/_mock/restore", "Snapshot", __package__),
@@ -51,6 +53,20 @@ def get_readiness(**_params: Any) -> tuple[dict, int]:
     """GET /_mock/ready: not implemented yet."""
     return {
         "detail": "GET /_mock/ready (get_readiness) is in openapi/admin.yaml but the fake does not implement it yet: add get_readiness to its adapter in mockserver/api/."
+    }, 501
+
+
+def get_status(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/status: not implemented yet."""
+    return {
+        "detail": "GET /_mock/status (get_status) is in openapi/admin.yaml but the fake does not implement it yet: add get_status to its adapter in mockserver/api/."
+    }, 501
+
+
+def list_agent_data_collections(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/agent-data/collections: not implemented yet."""
+    return {
+        "detail": "GET /_mock/agent-data/collections (list_agent_data_collections) is in openapi/admin.yaml but the fake does not implement it yet: add list_agent_data_collections to its adapter in mockserver/api/."
     }, 501
 
 

@@ -21,7 +21,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable
-from itertools import chain
+from itertools import chain, takewhile
 from typing import Any
 
 from mockserver import jsonio
@@ -187,13 +187,17 @@ class Journal:
         status: int | None = None,
         body_contains: str | None = None,
         body: Any = None,
+        after: int | None = None,
     ) -> list[Entry]:
-        """Matching entries, oldest first."""
+        """Matching entries, oldest first (numbered after ``after`` only, when given)."""
+        entries = self._entries
+        if after is not None:  # a live tail: only the newest, without looking at the others
+            entries = list(takewhile(lambda entry: entry.seq > after, reversed(entries)))[::-1]
         pattern = glob(path) if path is not None else None
         wanted_method = method.upper() if method else None
         found = [
             entry
-            for entry in self._entries
+            for entry in entries
             if (wanted_method is None or entry.method == wanted_method)
             and (pattern is None or pattern.match(entry.path))
             and (status is None or entry.status == status)

@@ -4,6 +4,7 @@ the domain (the job engine, the clock); this only translates."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from mockserver.domain.jobs import Schedule
 
 if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
     from generated.admin import models
+    from mockserver.config import Config
     from mockserver.state import FakeState
 
 WALL_CLOCK = "The server's clock is wall time and cannot be {verb}: start the server with --virtual-clock."
@@ -31,6 +33,35 @@ def _instant(text: str, loc: tuple) -> float:
     return moment.timestamp()
 
 
+def options_in_force(config: Config) -> dict[str, Any]:
+    """The server's options as the command line names them; the keys themselves are secrets (and
+    the address is the one the client called)."""
+    return {
+        "db": str(config.db_path) if config.db_path else None,
+        "default_project_id": config.default_project_id,
+        "virtual_clock": ("running" if config.clock_running else "frozen") if config.virtual_clock else None,
+        "job_duration": config.job_duration,
+        "max_file_size": config.max_file_size,
+        "journal_size": config.journal_size,
+        "id_seed": config.id_seed,
+        "seed_file": str(config.seed_file) if config.seed_file else None,
+        "lenient": config.lenient,
+        "validate_responses": config.validate_responses,
+        "fast_path": config.fast_path,
+        "api_keys": len(config.api_keys),
+        "admin_key": config.admin_key is not None,
+    }
+
+
+def resident_memory() -> int | None:
+    """The process's resident set in bytes (Linux's /proc; None elsewhere)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class AdminApi:
     def __init__(self, state: FakeState):
         self.state = state
@@ -43,6 +74,23 @@ class AdminApi:
     async def get_readiness(self, **_: Any) -> dict:
         # The state (--db, --seed-file) is loaded before the server listens: answering is being ready.
         return {"ready": True, "version": __version__}
+
+    # ------------------------------------------------------------------ status
+    async def get_status(self, **_: Any) -> dict:
+        config = self.state.config
+        db = self.state.db
+        return {
+            "version": __version__,
+            "profile": config.profile,
+            "options": options_in_force(config),
+            "clock": self._clock_state(),
+            "counts": {name: len(db.table(name)) for name in sorted(db.tables())},
+            "memory_bytes": resident_memory(),
+            "requests": {"received": self.state.journal.received, "journal_size": self.state.journal.size},
+        }
+
+    async def list_agent_data_collections(self, **_: Any) -> dict:
+        return {"items": self.state.agent_data.collections()}
 
     # ------------------------------------------------------------------ state
     async def reset_state(self, body: models.ResetRequest | None = None, **_: Any) -> dict:
@@ -111,8 +159,8 @@ class AdminApi:
     def _job(self, job_id: str) -> dict:
         return self.state.jobs.describe(job_id)
 
-    async def list_job_lifecycles(self, state: str | None = None, **_: Any) -> dict:
-        return {"items": [self._job(job_id) for job_id, _kind, _status in self.state.jobs.list(state)]}
+    async def list_job_lifecycles(self, state: str | None = None, limit: int | None = None, **_: Any) -> dict:
+        return {"items": [self._job(job_id) for job_id, _kind, _status in self.state.jobs.list(state, limit)]}
 
     async def get_job_lifecycle(self, job_id: str, **_: Any) -> dict:
         return self._job(job_id)
@@ -179,11 +227,18 @@ class AdminApi:
         operation: str | None = None,
         status: int | None = None,
         body_contains: str | None = None,
+        after: int | None = None,
         limit: int | None = None,
         **_: Any,
     ) -> dict:
         return self._journal_page(
-            limit, method=method, path=path, operation=operation, status=status, body_contains=body_contains
+            limit,
+            method=method,
+            path=path,
+            operation=operation,
+            status=status,
+            body_contains=body_contains,
+            after=after,
         )
 
     async def find_requests(self, body: models.JournalQuery, **_: Any) -> dict:

@@ -114,6 +114,14 @@ class AgentDataStore:
             self._keep_view(_scope(record), view)
 
     # ------------------------------------------------------------------ queries
+    def collections(self) -> list[dict[str, Any]]:
+        """Every scope holding records, with its count, sorted (from the index: nothing scanned)."""
+        return [
+            {"project_id": project, "deployment_name": deployment, "collection": collection, "count": len(records)}
+            for (project, deployment, collection), records in sorted(self._by_scope.items())
+            if records
+        ]
+
     def scope(self, deployment_name: str, collection: str | None, project_id: str | None) -> Scope:
         return (project_id or self.default_project_id, deployment_name, collection or DEFAULT_COLLECTION)
 

@@ -283,10 +283,15 @@ class JobEngine:
             return self.read(job_id)
         return self.finish(job_id, schedule.outcome, schedule.error)
 
-    def list(self, state: str | None = None) -> list[tuple[str, str, JobStatus]]:
-        """(id, kind, status) of every job (in one state only, when given), oldest first."""
-        jobs = [(job_id, self._records[job_id]["kind"], self.read(job_id)) for job_id in list(self._records)]
-        return [job for job in jobs if state is None or job[2].state == state]
+    def list(self, state: str | None = None, limit: int | None = None) -> list[tuple[str, str, JobStatus]]:
+        """(id, kind, status) of every job (in one state only, when given), oldest first; the last
+        ``limit`` only, when given (without a state, the others are not even read)."""
+        ids = list(self._records)
+        if state is None and limit:
+            ids = ids[-limit:]
+        jobs = [(job_id, self._records[job_id]["kind"], self.read(job_id)) for job_id in ids]
+        found = [job for job in jobs if state is None or job[2].state == state]
+        return found[-limit:] if limit else found
 
     def describe(self, job_id: str) -> dict[str, Any]:
         """The job's lifecycle as the admin API shows it: state, schedule, history and hold."""

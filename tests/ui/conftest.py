@@ -1,0 +1,88 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright for Python.
+
+Playwright's own browser download is not reachable from the machines this project runs on, so
+the tests launch the system's Chromium (`make test-ui` installs the `chromium` package when it is
+missing; LLAMACLOUD_MOCK_CHROMIUM names another executable). Each test gets a fresh fake on a free
+port and a fresh browser context (its own sessionStorage). With LLAMACLOUD_MOCK_SCREENSHOTS=DIR
+the tests also save the pictures of docs/img/ (`make screenshots`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.dashboard import CHROMIUM, launch_chromium
+from mockserver.testing import run_server
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = os.environ.get("LLAMACLOUD_MOCK_SCREENSHOTS")
+TIMEOUT_MS = 15_000  # what a live view may take to show a change on a busy, shared machine
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        message = f"no Chromium at {CHROMIUM}: `make test-ui` installs Debian's chromium package"
+        if os.environ.get("LLAMACLOUD_MOCK_UI_TESTS") == "required":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, CHROMIUM)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def serve():
+    """serve(*args): a fresh fake on a free port (options of `llamacloud-mock serve`)."""
+    with contextlib.ExitStack() as stack:
+        yield lambda *args: stack.enter_context(run_server(list(args)))
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a fresh context; an uncaught error of the page's scripts fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"the dashboard's scripts failed: {errors}"
+
+
+def open_view(page, mock, view: str) -> None:
+    page.goto(f"{mock.url}/_mock/ui#/{view}")
+    page.wait_for_selector(f"main[data-ready='{view}']")
+
+
+def api(mock) -> httpx.Client:
+    """An HTTP client of the fake's public APIs, as an SDK calls them."""
+    return httpx.Client(base_url=mock.url, headers={"Authorization": f"Bearer {mock.api_key}"}, timeout=30)
+
+
+def screenshot(page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"dashboard-{name}.png"))
+
+
+def accessibility_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it is (axe-core from npm: tests/ui/package.json)."""
+    # evaluated through the browser's debugger protocol: the page's CSP allows no inline script
+    page.evaluate(AXE.read_text())
+    return page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+             .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))}))"""
+    )
