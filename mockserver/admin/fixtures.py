@@ -45,6 +45,14 @@ class FixtureFileError(ValueError):
     """A fixture file that cannot be read; the message names the file and the problem."""
 
 
+def _one_line(error: Exception) -> str:
+    """The problem, in one line: YAML's own messages quote the text on several."""
+    mark = getattr(error, "problem_mark", None)
+    if isinstance(error, yaml.YAMLError) and mark is not None:
+        return f"{getattr(error, 'problem', None) or 'not YAML'} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(error).split())
+
+
 def load(path: str | Path) -> dict[str, Any]:
     """The document in a JSON (``.json``) or YAML file, as JSON values (YAML dates become strings)."""
     path = Path(path)
@@ -52,7 +60,7 @@ def load(path: str | Path) -> dict[str, Any]:
         text = path.read_text()
         document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (OSError, ValueError, yaml.YAMLError) as e:
-        raise FixtureFileError(f"cannot read the fixture file {path}: {e}") from None
+        raise FixtureFileError(f"cannot read the fixture file {path}: {_one_line(e)}") from None
     if not isinstance(document, dict):
         raise FixtureFileError(f"the fixture file {path} must hold an object ({', '.join(KINDS)}), not {document!r}")
     return jsonio.loads(jsonio.dumps(document))  # dates and other YAML-only values as JSON
