@@ -36,9 +36,9 @@ from connexion.validators import (
 from jsonschema import Draft4Validator
 from jsonschema.validators import extend
 from pydantic import BaseModel
-from starlette.datastructures import Headers
+from starlette.datastructures import FormData, Headers
 from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import Response
 from starlette.routing import Mount, Router, compile_path
 
@@ -256,9 +256,32 @@ class RoutingMiddleware(ConnexionRoutingMiddleware):
             raise HTTPException(405, e.detail, headers) from None
 
 
+class CompleteMultiPartParser(MultiPartParser):
+    """starlette's multipart parser, refusing a body that stops before its closing boundary
+    (python-multipart takes what came as the whole form, so a cut upload read as a missing part)."""
+
+    _ended = False
+
+    def on_end(self) -> None:
+        self._ended = True
+        super().on_end()
+
+    async def parse(self) -> FormData:
+        form = await super().parse()
+        if not self._ended:
+            await form.close()
+            raise MultiPartException("The multipart body ends before its closing boundary.")
+        return form
+
+
 class MultipartFormParser(MultiPartFormDataValidator):
     """connexion's multipart parsing, with FastAPI's errors: 422 for a missing part ("Field
-    required"), also when there is no body at all, and 400 for a body that is not multipart."""
+    required"), also when there is no body at all, and 400 for a body that is not multipart, or
+    that stops before its closing boundary."""
+
+    @property
+    def _form_parser_cls(self) -> type[MultiPartParser]:
+        return CompleteMultiPartParser
 
     def _missing(self, body: Any) -> list[dict[str, Any]]:
         return [
