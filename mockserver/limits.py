@@ -52,7 +52,7 @@ def too_deep(body: bytes, limit: int) -> bool:
         if len(paired) == len(brackets):
             return False  # unbalanced: not JSON
         brackets = paired
-    return bool(brackets)
+    return _PAIR.search(brackets) is not None  # brackets left that pair up: deeper; none: not JSON
 
 
 class TooLarge(Exception):

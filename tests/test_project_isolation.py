@@ -18,12 +18,11 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import pytest
+from populated import AGENTS, SCHEMA, TEXT, ok, populate
 
 from mockserver.api import PROFILES
 
 A, B = "project-a", "project-b"
-SCHEMA = {"type": "object", "properties": {"vendor": {"type": "string"}}}
-TEXT = b"Vendor: Globex\nTotal: 12\n"
 
 
 class Case(NamedTuple):
@@ -37,7 +36,6 @@ def body(payload: Any) -> Callable[[dict], dict]:
     return lambda ids: {"json": payload(ids) if callable(payload) else payload}
 
 
-AGENTS = "/api/v1/extraction/extraction-agents"
 CASES: dict[tuple[str, str], Case] = {
     # Agent Data: by id 404; searches, aggregates and deletes by query over A's deployment find nothing
     ("default", "create_agent_data"): Case(
@@ -200,59 +198,9 @@ def test_every_operation_is_in_the_table():
     assert stale == set()
 
 
-def _ok(response) -> dict:
-    assert response.status_code < 300, response.text
-    return response.json()
-
-
-def _populate_a(client, profile: str) -> dict[str, str]:
-    """One of everything in project A; their ids."""
-    a = {"project_id": A}
-    if profile == "seed":
-        file = _ok(client.post("/api/v1/files", params=a, files={"file": ("a.txt", TEXT, "text/plain")}))
-        agent = _ok(
-            client.post(
-                "/api/v1/extraction/extraction-agents",
-                json={"name": "invoices", "project_id": A, "data_schema": SCHEMA},
-            )
-        )
-        job = _ok(
-            client.post("/api/v1/extraction/jobs", json={"extraction_agent_id": agent["id"], "file_ids": [file["id"]]})
-        )
-        return {"file": file["id"], "agent": agent["id"], "seed_job": job["id"]}
-    file = _ok(client.post("/api/v1/files", params=a, files={"upload_file": ("a.txt", TEXT, "text/plain")}))
-    agent = _ok(client.post(AGENTS, params=a, json={"name": "invoices", "data_schema": SCHEMA, "config": {}}))
-    job = _ok(
-        client.post(
-            "/api/v1/extraction/jobs", params=a, json={"extraction_agent_id": agent["id"], "file_id": file["id"]}
-        )
-    )
-    run = _ok(client.get(f"/api/v1/extraction/runs/by-job/{job['id']}", params=a))
-    beta_file = _ok(
-        client.post(
-            "/api/v1/beta/files", params=a, data={"purpose": "extract"}, files={"file": ("b.txt", TEXT, "text/plain")}
-        )
-    )
-    v2_job = _ok(
-        client.post(
-            "/api/v2/extract", params=a, json={"file_input": beta_file["id"], "configuration": {"data_schema": SCHEMA}}
-        )
-    )
-    record = _ok(client.post("/api/v1/beta/agent-data", params=a, json={"deployment_name": "app", "data": {"v": 1}}))
-    return {
-        "file": file["id"],
-        "agent": agent["id"],
-        "job": job["id"],
-        "run": run["id"],
-        "beta_file": beta_file["id"],
-        "v2_job": v2_job["id"],
-        "record": record["id"],
-    }
-
-
 def _state_of_a(client, ids: dict[str, str]) -> dict:
     """Every stored document and file that belongs to A or names one of A's objects."""
-    snapshot = _ok(client.get("/_mock/snapshot"))
+    snapshot = ok(client.get("/_mock/snapshot"))
     marks = [A, *ids.values()]
     tables = {
         name: {key: doc for key, doc in documents.items() if key in marks or any(m in repr(doc) for m in marks)}
@@ -293,7 +241,7 @@ def worlds():
                     validate_responses=True, virtual_clock=True, job_duration=10, profile=profile, fast_path=fast_path
                 )
                 client = stack.enter_context(create_app(config).test_client(headers={"Authorization": "Bearer key"}))
-                made[profile, naming, fast_path] = (client, _populate_a(client, profile))
+                made[profile, naming, fast_path] = (client, populate(client, profile, A))
             return made[profile, naming, fast_path]
 
         yield world
