@@ -33,6 +33,7 @@ ADMIN_PREFIX = "/_mock/"
 _STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _PAIR = re.compile(rb"\[\]|\{\}")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 _JSON_MEDIA_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 
 
@@ -76,31 +77,42 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        content_type = content_length = None
-        chunked = False
-        for name, value in scope["headers"]:
-            if name == b"content-type" and content_type is None:
-                content_type = value.decode("latin-1")
-            elif name == b"content-length":
-                content_length = value
-            elif name == b"transfer-encoding":
-                chunked = True
-        media_type = (content_type or "").split(";")[0].strip().lower()
-        if (not chunked and content_length in (None, b"0")) or media_type.startswith("multipart/"):
+        headers = dict(scope["headers"])
+        content_type = headers.get(b"content-type")
+        content_length = headers.get(b"content-length")
+        bodiless = content_length in (None, b"0") and b"transfer-encoding" not in headers
+        if bodiless or (content_type is not None and content_type[:10].lower() == b"multipart/"):
             await self.app(scope, receive, send)
             return
-        admin = scope["path"].startswith(ADMIN_PREFIX)
-        limit = 0 if admin else self.max_body_size
-        if limit and content_length is not None and content_length.isdigit() and int(content_length) > limit:
-            await self._refuse(scope, send, 413, self._size_message(int(content_length)))
+        if content_type is None:  # JSON, as FastAPI reads a body without one
+            scope = {**scope, "headers": [*scope["headers"], _JSON_CONTENT_TYPE]}
+        limit = 0 if scope["path"].startswith(ADMIN_PREFIX) else self.max_body_size
+        length = int(content_length) if content_length is not None and content_length.isdigit() else None
+        if limit and length is not None and length > limit:
+            await self._refuse(scope, send, 413, self._size_message(length))
             return
-        try:
-            body, more = await _read(receive, limit)
-        except TooLarge:
-            await self._refuse(scope, send, 413, self._size_message(None))
+        # Read the body only when a check needs it. The server hands on no more bytes than
+        # Content-Length says; and nesting d levels takes 2d bytes, so a body shorter than twice
+        # the depth limit cannot break it (most creates: they pass as if there were no door).
+        size_known = length is not None or not limit
+        shallow = not self.max_json_depth or (length is not None and length < 2 * (self.max_json_depth + 1))
+        if size_known and shallow:
+            await self.app(scope, receive, send)
             return
-        json_like = content_type is None or _JSON_MEDIA_TYPE.match(media_type) is not None
-        if json_like and self.max_json_depth and too_deep(body, self.max_json_depth):
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            body = message.get("body", b"")  # the usual case: the whole body in one message
+            if limit and len(body) > limit:
+                await self._refuse(scope, send, 413, self._size_message(None))
+                return
+            pending = [message]
+        else:
+            try:
+                body, pending = await _read(message, receive, limit)
+            except TooLarge:
+                await self._refuse(scope, send, 413, self._size_message(None))
+                return
+        if self.max_json_depth and too_deep(body, self.max_json_depth) and _is_json(content_type):
             await self._refuse(
                 scope,
                 send,
@@ -109,9 +121,7 @@ class RequestLimits:
                 "this server's limit (--max-json-depth): send a flatter document.",
             )
             return
-        if content_type is None and body:
-            scope = {**scope, "headers": [*scope["headers"], (b"content-type", b"application/json")]}
-        await self.app(scope, _replaying(body, more, receive), send)
+        await self.app(scope, _replaying(pending, receive), send)
 
     def _size_message(self, size: int | None) -> str:
         told = f" ({size:,} bytes)" if size is not None else ""
@@ -136,27 +146,35 @@ class RequestLimits:
         await send({"type": "http.response.body", "body": payload})
 
 
-async def _read(receive: Receive, limit: int) -> tuple[bytes, list[Message]]:
-    """The whole body (TooLarge past ``limit`` bytes, when there is one), and any message that is
-    not part of it (a disconnect), to pass on after it."""
+def _is_json(content_type: bytes | None) -> bool:
+    if content_type is None:
+        return True
+    return _JSON_MEDIA_TYPE.match(content_type.decode("latin-1").split(";")[0].strip().lower()) is not None
+
+
+async def _read(first: Message, receive: Receive, limit: int) -> tuple[bytes, list[Message]]:
+    """The whole body, from its first message on (TooLarge past ``limit`` bytes, when there is
+    one), and the messages to hand on: the body in one, then any that is not part of it (a
+    disconnect)."""
     chunks: list[bytes] = []
     size = 0
+    message = first
     while True:
-        message = await receive()
         if message["type"] != "http.request":
-            return b"".join(chunks), [message]
+            body = b"".join(chunks)
+            return body, [{"type": "http.request", "body": body, "more_body": False}, message]
         chunk = message.get("body", b"")
         size += len(chunk)
         if limit and size > limit:
             raise TooLarge
         chunks.append(chunk)
         if not message.get("more_body", False):
-            return b"".join(chunks), []
+            body = b"".join(chunks)
+            return body, [{"type": "http.request", "body": body, "more_body": False}]
+        message = await receive()
 
 
-def _replaying(body: bytes, more: list[Message], receive: Receive) -> Receive:
-    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}, *more]
-
+def _replaying(pending: list[Message], receive: Receive) -> Receive:
     async def replaying_receive() -> Message:
         if pending:
             return pending.pop(0)
