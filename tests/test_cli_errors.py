@@ -32,6 +32,8 @@ def _cases(tmp_path, busy_port) -> dict[str, tuple[list[str], str]]:
     corrupt.write_text("not JSON")
     bad_seed = tmp_path / "seed.yaml"
     bad_seed.write_text("agent_data: [unclosed")
+    deep_seed = tmp_path / "deep.json"
+    deep_seed.write_text('{"agent_data": [{"deployment_name": "x", "data": ' + "[" * 5000 + "]" * 5000 + "}]}")
     return {
         "port too large": (["--port", "99999"], "expected a port number from 0 to 65535"),
         "port negative": (["--port", "-1"], "expected a port number from 0 to 65535"),
@@ -46,6 +48,7 @@ def _cases(tmp_path, busy_port) -> dict[str, tuple[list[str], str]]:
         "db not JSON": (["--db", str(corrupt)], "cannot start"),
         "seed file missing": (["--seed-file", str(tmp_path / "nope.yaml")], "cannot read the fixture file"),
         "seed file not YAML": (["--seed-file", str(bad_seed)], "cannot start"),
+        "seed file too deep": (["--seed-file", str(deep_seed)], "is nested deeper than 100 levels"),
         "max body size negative": (["--max-body-size", "-5"], "expected a number of bytes, zero or more"),
         "max json depth not a number": (["--max-json-depth", "deep"], "expected a number of levels, zero or more"),
         "journal size negative": (["--journal-size", "-1"], "expected a number of requests, zero or more"),
@@ -64,6 +67,7 @@ CASES = [
     "db not JSON",
     "seed file missing",
     "seed file not YAML",
+    "seed file too deep",
     "max body size negative",
     "max json depth not a number",
     "journal size negative",
