@@ -24,6 +24,7 @@ from mockserver.config import (
     DEFAULT_PROJECT_ID,
     Config,
 )
+from mockserver.limits import MAX_JSON_DEPTH
 
 log = logging.getLogger("llamacloud_mock")
 
@@ -35,15 +36,15 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-def _whole_number(expected: str, highest: int | None = None) -> Callable[[str], int]:
-    """An argparse type: an integer from 0 to ``highest``, else a usage error saying ``expected``."""
+def _whole_number(expected: str, highest: int | None = None, lowest: int = 0) -> Callable[[str], int]:
+    """An argparse type: an integer from ``lowest`` to ``highest``, else a usage error saying ``expected``."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            value = -1
-        if value < 0 or (highest is not None and value > highest):
+            value = lowest - 1
+        if value < lowest or (highest is not None and value > highest):
             raise argparse.ArgumentTypeError(f"expected {expected}, not {text!r}")
         return value
 
@@ -52,7 +53,7 @@ def _whole_number(expected: str, highest: int | None = None) -> Callable[[str], 
 
 _port = _whole_number("a port number from 0 to 65535 (0 picks a free one)", 65535)
 _bytes = _whole_number("a number of bytes, zero or more")
-_levels = _whole_number("a number of levels, zero or more")
+_levels = _whole_number(f"a number of levels from 1 to {MAX_JSON_DEPTH}", MAX_JSON_DEPTH, lowest=1)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,9 +64,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="llamacloud-mock", description="A stateful local fake of LlamaCloud's REST APIs."
-    )
+    parser = _Parser(prog="llamacloud-mock", description="A stateful local fake of LlamaCloud's REST APIs.")
     parser.add_argument("--version", action="version", version=f"llamacloud-mock {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -140,8 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_levels,
         default=DEFAULT_MAX_JSON_DEPTH,
         metavar="LEVELS",
-        help="deepest nesting of arrays and objects a JSON body may have (default %(default)s; 0: no limit); "
-        "deeper bodies answer 400",
+        help=f"deepest nesting of arrays and objects a JSON body may have (default %(default)s, at most "
+        f"{MAX_JSON_DEPTH}); deeper bodies answer 400",
     )
     serve.add_argument(
         "--profile",

@@ -30,7 +30,7 @@ class Config:
     max_body_size: the largest request body accepted under /api/, in bytes, multipart uploads
         aside (413 beyond; 0: no limit). See mockserver/limits.py.
     max_json_depth: the deepest nesting of arrays and objects a JSON body may have (400 beyond;
-        0: no limit).
+        at most limits.MAX_JSON_DEPTH from the CLI; 0: not checked, for benchmarks only).
     clock_running: a virtual clock starts running at wall speed (it can still be frozen,
         advanced and set) instead of frozen.
     admin_key: the bearer token the admin API (/_mock/) needs; None leaves it open.

@@ -28,6 +28,9 @@ from mockserver.admin.middleware import VERSION_HEADER
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024  # bytes (--max-body-size)
 DEFAULT_MAX_JSON_DEPTH = 100  # levels of arrays and objects (--max-json-depth)
+# The deepest --max-json-depth may be: orjson, which sorts and groups stored values, writes at most
+# 255 levels (beyond, searches sorted or grouped on a value answered 500).
+MAX_JSON_DEPTH = 200
 ADMIN_PREFIX = "/_mock/"
 
 _STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)

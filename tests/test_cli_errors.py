@@ -50,7 +50,12 @@ def _cases(tmp_path, busy_port) -> dict[str, tuple[list[str], str]]:
         "seed file not YAML": (["--seed-file", str(bad_seed)], "cannot start"),
         "seed file too deep": (["--seed-file", str(deep_seed)], "is nested deeper than 100 levels"),
         "max body size negative": (["--max-body-size", "-5"], "expected a number of bytes, zero or more"),
-        "max json depth not a number": (["--max-json-depth", "deep"], "expected a number of levels, zero or more"),
+        "max json depth not a number": (["--max-json-depth", "deep"], "expected a number of levels from 1 to 200"),
+        "max json depth too large": (
+            ["--max-json-depth", "201"],
+            "expected a number of levels from 1 to 200",
+        ),
+        "max json depth zero": (["--max-json-depth", "0"], "expected a number of levels from 1 to 200"),
         "journal size negative": (["--journal-size", "-1"], "expected a number of requests, zero or more"),
         "unknown option": (["--prot", "4010"], "unrecognized arguments: --prot 4010"),
     }
@@ -70,6 +75,8 @@ CASES = [
     "seed file too deep",
     "max body size negative",
     "max json depth not a number",
+    "max json depth too large",
+    "max json depth zero",
     "journal size negative",
     "unknown option",
 ]

@@ -22,7 +22,7 @@ from populated import populate
 
 from mockserver.admin.snapshot import snapshot
 from mockserver.api import PROFILES
-from mockserver.limits import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_JSON_DEPTH, too_deep
+from mockserver.limits import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH, too_deep
 from mockserver.testing import run_server
 
 MAX_BODY_SIZE = 4096  # the servers of this suite: a small limit, so that going past it is cheap
@@ -193,16 +193,15 @@ def test_the_journal_stays_readable(world):
     assert client.post("/_mock/requests/find", json={}).status_code == 200
 
 
-def test_records_as_deep_as_the_limit_sort_and_group():
-    """A record nested to the limit is stored, then sorted and grouped on (a RecursionError
-    answered 500 from 300 levels before the limit existed)."""
-    with (
-        run_server(["--max-body-size", str(DEFAULT_MAX_BODY_SIZE)]) as mock,
-        mock.http_client(timeout=TIMEOUT) as client,
-    ):
-        deepest = json.loads(_deep(DEFAULT_MAX_JSON_DEPTH - 1))["data"]  # + the body and its "data": the limit
+@pytest.mark.parametrize("limit", [DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH])
+def test_records_as_deep_as_the_limit_sort_and_group(limit):
+    """A record nested to the limit (the default, and the highest --max-json-depth takes) is
+    stored, then sorted and grouped on: without the limit, a RecursionError answered 500 from
+    about 300 levels (orjson, which sorts and groups values, writes at most 255)."""
+    with run_server(["--max-json-depth", str(limit)]) as mock, mock.http_client(timeout=TIMEOUT) as client:
+        deepest = json.loads(_deep(limit - 1))["data"]  # + the body and its "data": the limit
         body = {"deployment_name": "deep", "data": {"a": deepest}}
-        assert not too_deep(json.dumps(body).encode(), DEFAULT_MAX_JSON_DEPTH)
+        assert not too_deep(json.dumps(body).encode(), limit) and too_deep(json.dumps(body).encode(), limit - 1)
         for _ in range(2):
             assert client.post("/api/v1/beta/agent-data", json=body).status_code == 200
         found = client.post("/api/v1/beta/agent-data/:search", json={"deployment_name": "deep", "order_by": "data.a"})
@@ -211,6 +210,9 @@ def test_records_as_deep_as_the_limit_sort_and_group():
             "/api/v1/beta/agent-data/:aggregate", json={"deployment_name": "deep", "group_by": ["a"], "count": True}
         )
         assert groups.status_code == 200 and [g["count"] for g in groups.json()["items"]] == [2]
+        assert client.get("/_mock/snapshot").status_code == 200
+        deeper = {"deployment_name": "deep", "data": {"a": [deepest]}}
+        assert client.post("/api/v1/beta/agent-data", json=deeper).status_code == 400
 
 
 def test_the_default_size_limit_refuses_a_body_sent_in_chunks():
