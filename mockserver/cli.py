@@ -219,9 +219,6 @@ def serve(args: argparse.Namespace) -> int:
     # scans every object, 0.05 s (0.3 s with 100,000 records), to free only the cyclic garbage
     # of the imports, about 2,300 objects (0.5 MB, whatever the state's size), frozen instead.
     gc.disable()  # already off when started by main() (or python -m mockserver): from the first import
-    # connexion imports starlette's test client, which warns about httpx at every start: nothing a
-    # user of the server can act on
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     try:
         import uvicorn
 
@@ -349,6 +346,9 @@ def _url_host(host: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     gc.disable()  # the start-up of serve runs without garbage collection (see serve), which enables it again
+    # connexion imports starlette's test client, which warns about httpx at every start: nothing a
+    # user of any command can act on
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     try:
         args = build_parser().parse_args(argv)
     except BaseException:  # --help, --version, a usage error

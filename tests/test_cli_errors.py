@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,24 @@ def test_a_usage_or_environment_error_is_one_line_and_a_non_zero_exit(case, tmp_
     assert any(
         hint in output for hint in ("--help", "Pass", "Pick", "pass", "fix", "Fix", "check", "Check", "remove")
     ), output
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [("a: [", "cannot read"), ("just text", "is not an OpenAPI spec"), (None, "(Is a directory)")],
+)
+def test_diff_of_what_is_not_a_spec_is_one_line(tmp_path, content, expected):
+    path = tmp_path
+    if content is not None:
+        path = tmp_path / "spec.yaml"
+        path.write_text(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "diff", str(path), "openapi/extraction_v1.yaml"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    said = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(said) == 1 and expected in said[0], result.stderr
