@@ -117,3 +117,11 @@ def test_diff_of_what_is_not_a_spec_is_one_line(tmp_path, content, expected):
     said = result.stderr.strip().splitlines()
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(said) == 1 and expected in said[0], result.stderr
+
+
+def test_the_state_file_the_readme_suggests_is_ignored_by_git():
+    """make serve DB=state.json: the file, its write-ahead log and its files folder stay out of git status."""
+    root = Path(__file__).resolve().parent.parent
+    paths = ["state.json", "state.json.wal", "state.json.files/abc", "state.json.1234.tmp", "x.db.json.wal"]
+    result = subprocess.run(["git", "check-ignore", *paths], cwd=root, capture_output=True, text=True)
+    assert result.stdout.split() == paths

@@ -165,6 +165,9 @@ def test_a_hostile_body_to_every_operation(world, variant):
         assert set(statuses.values()) == {400}, statuses  # the door refuses before anything else
     if "levels deep" in variant:
         assert set(statuses.values()) <= {400, 413}, statuses  # too deep, or too large first
+    if variant == "multipart cut short":  # FastAPI's 400, not a 422 for a missing file part
+        uploads = {"upload_file", "upload_beta_file", "uploadFile"}
+        assert {op: statuses[op] for op in uploads & set(statuses)} == dict.fromkeys(uploads & set(statuses), 400)
     if variant == "past the size limit":
         for operation_id, _, path in _operations_of(world):
             if path.startswith("/api/"):
@@ -258,3 +261,20 @@ def test_a_body_without_content_type_is_json_as_fastapi_reads_it(world):
 )
 def test_too_deep(body, deeper):
     assert too_deep(body, 10) is deeper
+
+
+def test_a_deleted_file_gives_its_memory_back():
+    """In memory, each file's bytes are a memory map, closed when the file goes (as bytes objects,
+    200 uploads of 1 MiB then deleted left the process 200 MB larger)."""
+    from mockserver.domain.files import BlobStore
+
+    blobs = BlobStore(None)
+    blobs.put("a", b"x" * 1_000_000)
+    blobs.put("b", b"")
+    mapped = blobs._memory["a"]
+    assert (blobs.get("a"), blobs.get("b")) == (b"x" * 1_000_000, b"")
+    blobs.delete("a")
+    assert mapped._map.closed
+    blobs.keep_only(set())
+    with pytest.raises(KeyError):
+        blobs.get("b")
