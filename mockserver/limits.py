@@ -12,7 +12,8 @@
 
 It is the outermost layer (mockserver/app.py): a refused request reaches neither the request
 journal, nor the fault rules, nor any API. A request without a body, or with a multipart body,
-passes through untouched; any other body is read here once and handed on whole.
+passes through untouched; another body is read here (then handed on whole) only when a check
+needs it: not when its Content-Length tells its size and is too short to nest past the limit.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def too_deep(body: bytes, limit: int) -> bool:
 
 
 class TooLarge(Exception):
-    pass
+    """A body that grew past the size limit while it was read."""
 
 
 class RequestLimits:
@@ -80,7 +81,7 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
+        headers = dict(reversed(scope["headers"]))  # the first of repeated headers, as starlette reads them
         content_type = headers.get(b"content-type")
         content_length = headers.get(b"content-length")
         bodiless = content_length in (None, b"0") and b"transfer-encoding" not in headers
