@@ -7,8 +7,10 @@ import math
 import os
 import statistics
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import orjson
 
 from bench import baseline, dashboard, load, search, soak, startup, validation, workflow_server, writes
 from bench.dataset import generate, write_state
@@ -26,6 +28,9 @@ LATENCY_GOAL_MS = 0.5  # median, one request at a time
 LATENCY_GOAL_OPERATIONS = ("get-record", "create-record")
 VALIDATION_COST_GOAL = 0.30  # extra time per request with --validate-responses (at 16 connections)
 DASHBOARD_RENDER_GOAL_MS = 300.0  # each view's first render, 100,000 records and 10,000 jobs held
+BODY_LIMITS_ROUNDS = 1001  # of BODY_LIMITS_PER_ROUND creates each: short turns, close in time
+BODY_LIMITS_PER_ROUND = 10
+BODY_LIMITS_COST_GOAL = 0.03  # extra time per create with the body checks on: within this machine's noise
 SOAK_GROWTH_GOAL_MB = 2.0  # RSS growth of the soak after its first sample
 
 
@@ -390,6 +395,44 @@ def response_validation(ctx: Context) -> list[Row]:
     return rows
 
 
+def body_limits(ctx: Context) -> list[Row]:
+    """The door's checks (mockserver/limits.py: body size and JSON nesting) on the create path,
+    judged in process as section 6 is: the limits at their defaults against both at 0. Two
+    bodies: the load section's create (a body that short cannot nest past the limit: not read at
+    the door) and one of 1 KB (read and checked)."""
+    seed = load.write_fixture(load.fixture(ctx.records), ctx.workdir / "t8-fixture.json")
+    creates = next(op for op in OPERATIONS if op.name == "create-record")
+    large = {
+        **creates.body,
+        "data": {**creates.body["data"], "notes": ["a note of about forty characters, ten of them"] * 20},
+    }
+    operations = (creates, replace(creates, name="create-record-1kb", body=large))
+    off = {"max_body_size": 0, "max_json_depth": 0}
+    # a cost of a microsecond or two: many short rounds, for a median the machine's noise does not move
+    costs = ctx.raw["body_limits"] = validation.measure(
+        seed, on={}, off=off, operations=operations, rounds=BODY_LIMITS_ROUNDS, per_round=BODY_LIMITS_PER_ROUND
+    )
+    rows = []
+    for op in operations:
+        cost = costs[op.name]
+        # judged on the load section's create; the 1 KB one shows what reading and checking a body costs
+        judge = op is creates
+        rows.append(
+            Row(
+                "8",
+                f"{op.name} ({len(orjson.dumps(op.body)):,} B body): --max-body-size and --max-json-depth at their "
+                "defaults vs off (0), the app's time per request, in process (rounds: median, range)",
+                f"{ms(cost['off_us'] / 1000)} vs {ms(cost['on_us'] / 1000)}: {cost['cost']:+.1%} "
+                f"({cost['lowest']:+.0%} to {cost['highest']:+.0%})",
+                f"<= +{BODY_LIMITS_COST_GOAL:.0%}" if judge else "",
+                judged(cost["cost"] <= BODY_LIMITS_COST_GOAL) if judge else INFO,
+                cost["cost"],
+                "",
+            )
+        )
+    return rows
+
+
 def memory(ctx: Context) -> list[Row]:
     record_id = next(iter(ctx.records))
     foot = ctx.raw["memory"] = soak.footprint(ctx.workdir, ctx.states["full"], ctx.large, record_id)
@@ -573,6 +616,7 @@ SECTIONS = [  # (row number, title, section)
     ("5", "issue 7, targets 1-2: requests/s and latency against Prism", against_prism),
     ("6", "issue 7, target 2: the cost of --validate-responses", response_validation),
     ("7", "issue 7, target 3: memory and soak", memory),
+    ("8", "issue 13: the cost of the body size and nesting checks on the create path", body_limits),
     ("9", "issue 18: the dashboard's first render and its cost when closed", dashboard_cost),
     ("10", "issue 14: the vendor's workflow server on the fake's Agent Data", workflow_server_on_the_fake),
 ]

@@ -1,4 +1,5 @@
-"""The cost of ``--validate-responses``, in one process: two apps built alike, one validating.
+"""The cost of an option, in one process: two apps built alike but for it (``--validate-responses``
+by default; the body limits of mockserver/limits.py for section 8).
 
 Two servers under wrk cannot measure it: on this VM the same server's requests/s, and even its
 CPU time per request, move by ±20% from one second to the next (the host takes about a tenth of
@@ -54,7 +55,9 @@ async def _call(app, method: str, path: str, body: bytes) -> tuple[int, bytes]:
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
-async def _measure(apps: dict[bool, object], record_id: str) -> dict[str, dict]:
+async def _measure(
+    apps: dict[bool, object], record_id: str, operations: tuple[Operation, ...], rounds: int, per_round: int | None
+) -> dict[str, dict]:
     jobs = {}
     for validating, app in apps.items():
         status, answer = await _call(
@@ -64,16 +67,23 @@ async def _measure(apps: dict[bool, object], record_id: str) -> dict[str, dict]:
             raise RuntimeError(f"create-job answered {status}: {answer[:300]!r}")
         jobs[validating] = orjson.loads(answer)["id"]
     result = {}
-    for op in OPERATIONS:
-        result[op.name] = await _operation(apps, op, record_id, jobs)
+    for op in operations:
+        result[op.name] = await _operation(apps, op, record_id, jobs, rounds, per_round)
     return result
 
 
-async def _operation(apps: dict[bool, object], op: Operation, record_id: str, jobs: dict[bool, str]) -> dict:
+async def _operation(
+    apps: dict[bool, object],
+    op: Operation,
+    record_id: str,
+    jobs: dict[bool, str],
+    rounds: int,
+    per_round: int | None,
+) -> dict:
     body = orjson.dumps(op.body) if op.body else b""
-    count = REQUESTS.get(op.name, 200)
+    count = per_round or REQUESTS.get(op.name, 200)
     times: dict[bool, list[float]] = {False: [], True: []}
-    for number in range(ROUNDS + 1):  # the first round warms up, not counted
+    for number in range(rounds + 1):  # the first round warms up, not counted
         for validating in (False, True) if number % 2 else (True, False):
             path = op.path.format(record_id=record_id, job_id=jobs[validating])
             started = now()
@@ -90,16 +100,29 @@ async def _operation(apps: dict[bool, object], op: Operation, record_id: str, jo
         "cost": statistics.median(ratios) - 1,
         "lowest": ratios[0] - 1,
         "highest": ratios[-1] - 1,
-        "rounds": ROUNDS,
+        "rounds": rounds,
     }
 
 
-def measure(seed_file: Path) -> dict[str, dict]:
-    """Per operation: the app's median time per request without and with response validation,
-    and the extra time (median of the rounds' ratios, lowest, highest)."""
+def measure(
+    seed_file: Path,
+    on: dict | None = None,
+    off: dict | None = None,
+    operations: tuple[Operation, ...] = OPERATIONS,
+    rounds: int = ROUNDS,
+    per_round: int | None = None,
+) -> dict[str, dict]:
+    """Per operation: the app's median time per request with the option off and on, and the
+    extra time (median of the rounds' ratios, lowest, highest). ``on``, ``off``: the Config
+    fields of the two apps (default: response validation on and off); ``rounds`` of ``per_round``
+    requests each (default: REQUESTS' count)."""
     from mockserver.app import create_app
     from mockserver.config import Config
 
-    apps = {v: create_app(Config(seed_file=str(seed_file), id_seed=7, validate_responses=v)) for v in (False, True)}
+    fields = {
+        True: {"validate_responses": True} if on is None else on,
+        False: {"validate_responses": False} if off is None else off,
+    }
+    apps = {v: create_app(Config(seed_file=str(seed_file), id_seed=7, **fields[v])) for v in (False, True)}
     record_id = orjson.loads(seed_file.read_bytes())["agent_data"][0]["id"]
-    return asyncio.run(_measure(apps, record_id))
+    return asyncio.run(_measure(apps, record_id, operations, rounds, per_round))

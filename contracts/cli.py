@@ -159,13 +159,28 @@ def run_contract(args: argparse.Namespace) -> int:
 
 
 def run_diff(args: argparse.Namespace) -> int:
+    import yaml
+
     from contracts import diff
 
+    specs = []
     for path in (args.old, args.new):
         if not path.exists():
             print(f"llamacloud-mock diff: no such file {path}", file=sys.stderr)
             return 2
-    result = diff.compare(diff.load(args.old), diff.load(args.new))
+        try:
+            spec = diff.load(path)
+        except (OSError, ValueError, yaml.YAMLError) as e:
+            problem = getattr(e, "problem", None) or getattr(e, "strerror", None) or e
+            print(f"llamacloud-mock diff: cannot read {path} as an OpenAPI spec ({problem}): fix it", file=sys.stderr)
+            return 2
+        if not isinstance(spec, dict) or not isinstance(spec.get("paths", {}), dict):
+            print(
+                f"llamacloud-mock diff: {path} is not an OpenAPI spec (no object with paths): fix it", file=sys.stderr
+            )
+            return 2
+        specs.append(spec)
+    result = diff.compare(*specs)
     text = diff.markdown(result, old_name=str(args.old), new_name=str(args.new), title=args.title)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from connexion import AsyncApp
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.routing import RoutingMiddleware as ConnexionRoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware as ConnexionServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.spec import OpenAPISpecification
 
@@ -20,8 +21,9 @@ from mockserver.api.lenient import lenient
 from mockserver.auth import BearerAuthMiddleware
 from mockserver.config import Config
 from mockserver.drift import DriftMiddleware, check_names
-from mockserver.errors import error_handlers
+from mockserver.errors import ServerErrorMiddleware, error_handlers
 from mockserver.fastpath import FastPathMiddleware, RaiseHandlerError
+from mockserver.limits import RequestLimits
 from mockserver.routing import VALIDATOR_MAP, Handlers, RoutingMiddleware
 from mockserver.state import FakeState
 from mockserver.ui import DashboardMiddleware
@@ -32,9 +34,10 @@ OPENAPI_DIR = Path(__file__).resolve().parent / "openapi"
 
 # connexion's stack without its security layer (BearerAuthMiddleware authenticates, before
 # routing) and without Swagger UI (several specs share the root path), its routing made to reach
-# every spec under that shared path (see mockserver.routing.RoutingMiddleware).
+# every spec under that shared path (see mockserver.routing.RoutingMiddleware), its last resort
+# answering in the API's shape (mockserver.errors.ServerErrorMiddleware).
 MIDDLEWARES = [
-    RoutingMiddleware if m is ConnexionRoutingMiddleware else m
+    {ConnexionRoutingMiddleware: RoutingMiddleware, ConnexionServerErrorMiddleware: ServerErrorMiddleware}.get(m, m)
     for m in ConnexionMiddleware.default_middlewares
     if m not in (SecurityMiddleware, SwaggerUIMiddleware)
 ]
@@ -84,11 +87,18 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
         admin_key=config.admin_key,
         profile=config.profile,
     )
-    # Outermost first: the harness, authentication, the drift switches (tests of the contract
+    # the door: body size and nesting limits, before anything reads a body (mockserver/limits.py)
+    door = functools.partial(
+        RequestLimits,
+        max_body_size=config.max_body_size,
+        max_json_depth=config.max_json_depth,
+        statuses=profile.error_statuses,
+    )
+    # Outermost first: the door, the harness, authentication, the drift switches (tests of the contract
     # harness), then the fast path, which serves valid requests of plain operations before
     # connexion's error layers and routing; a handler's exception on it is raised again inside
     # those layers (mockserver/fastpath.py).
-    layers = [harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys)]
+    layers = [door, harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys)]
     if config.drift:  # deliberate departures from the specs, for the contract harness's own tests
         layers.append(functools.partial(DriftMiddleware, drifts=config.drift))
     middlewares = list(MIDDLEWARES)

@@ -5,20 +5,26 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import socket
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from mockserver import __version__
 from mockserver.config import (
     DEFAULT_HOST,
     DEFAULT_JOB_DURATION,
     DEFAULT_JOURNAL_SIZE,
+    DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_FILE_SIZE,
+    DEFAULT_MAX_JSON_DEPTH,
     DEFAULT_PORT,
     DEFAULT_PROJECT_ID,
     Config,
 )
+from mockserver.limits import MAX_JSON_DEPTH
 
 log = logging.getLogger("llamacloud_mock")
 
@@ -30,17 +36,42 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _whole_number(expected: str, highest: int | None = None, lowest: int = 0) -> Callable[[str], int]:
+    """An argparse type: an integer from ``lowest`` to ``highest``, else a usage error saying ``expected``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = lowest - 1
+        if value < lowest or (highest is not None and value > highest):
+            raise argparse.ArgumentTypeError(f"expected {expected}, not {text!r}")
+        return value
+
+    return parse
+
+
+_port = _whole_number("a port number from 0 to 65535 (0 picks a free one)", 65535)
+_bytes = _whole_number("a number of bytes, zero or more")
+_levels = _whole_number(f"a number of levels from 1 to {MAX_JSON_DEPTH}", MAX_JSON_DEPTH, lowest=1)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A usage error in one line (what is wrong, where the options are), not argparse's usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}. See {self.prog} --help.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="llamacloud-mock", description="A stateful local fake of LlamaCloud's REST APIs."
-    )
+    parser = _Parser(prog="llamacloud-mock", description="A stateful local fake of LlamaCloud's REST APIs.")
     parser.add_argument("--version", action="version", version=f"llamacloud-mock {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the fake over HTTP")
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"interface to listen on (default {DEFAULT_HOST})")
     serve.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
     )
     serve.add_argument(
         "--db",
@@ -90,10 +121,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-file-size",
-        type=int,
+        type=_bytes,
         default=DEFAULT_MAX_FILE_SIZE,
         metavar="BYTES",
         help="largest file accepted (default %(default)s); larger uploads answer 413",
+    )
+    serve.add_argument(
+        "--max-body-size",
+        type=_bytes,
+        default=DEFAULT_MAX_BODY_SIZE,
+        metavar="BYTES",
+        help="largest request body accepted under /api/, uploads aside (default %(default)s; 0: no limit); "
+        "larger bodies answer 413",
+    )
+    serve.add_argument(
+        "--max-json-depth",
+        type=_levels,
+        default=DEFAULT_MAX_JSON_DEPTH,
+        metavar="LEVELS",
+        help=f"deepest nesting of arrays and objects a JSON body may have (default %(default)s, at most "
+        f"{MAX_JSON_DEPTH}); deeper bodies answer 400",
     )
     serve.add_argument(
         "--profile",
@@ -115,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--journal-size",
-        type=int,
+        type=_whole_number("a number of requests, zero or more"),
         default=DEFAULT_JOURNAL_SIZE,
         metavar="N",
         help="how many requests the request journal keeps (default %(default)s; 0 turns it off)",
@@ -137,8 +184,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> Config:
     """The Config of parsed ``serve`` options (also used by mockserver.testing to run the fake)."""
-    if args.journal_size < 0:
-        raise SystemExit(f"llamacloud-mock: --journal-size must be zero or more, not {args.journal_size}")
     return Config(
         api_keys=tuple(args.api_keys),
         db_path=args.db,
@@ -152,6 +197,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
         virtual_clock=args.virtual_clock is not None,
         clock_running=args.virtual_clock == "running",
         max_file_size=args.max_file_size,
+        max_body_size=args.max_body_size,
+        max_json_depth=args.max_json_depth,
         profile=args.profile,
         drift=tuple(args.drift),
         admin_key=args.admin_key,
@@ -172,9 +219,6 @@ def serve(args: argparse.Namespace) -> int:
     # scans every object, 0.05 s (0.3 s with 100,000 records), to free only the cyclic garbage
     # of the imports, about 2,300 objects (0.5 MB, whatever the state's size), frozen instead.
     gc.disable()  # already off when started by main() (or python -m mockserver): from the first import
-    # connexion imports starlette's test client, which warns about httpx at every start: nothing a
-    # user of the server can act on
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     try:
         import uvicorn
 
@@ -187,8 +231,19 @@ def serve(args: argparse.Namespace) -> int:
         config = config_from_args(args)
         try:
             app = create_app(config)
-        except (StateFileError, FixtureFileError) as e:
+        except StateFileError as e:
             log.error("cannot start: %s", e)
+            return 2
+        except FixtureFileError as e:
+            log.error("cannot start: %s. Fix the file, or pass another --seed-file.", e)
+            return 2
+        except OSError as e:  # the state file or the folder of file bytes beside it
+            log.error(
+                "cannot start: cannot use %s as the state file (%s). Pass a --db PATH in a folder that exists "
+                "and that you may write to.",
+                config.db_path or e.filename,
+                e.strerror or e,
+            )
             return 2
         gc.freeze()
         serving_collections()
@@ -234,7 +289,17 @@ def serve(args: argparse.Namespace) -> int:
             server_header=False,
         )
     )
-    sock = server.config.bind_socket()  # bound here, so that --port 0 can say which port it got
+    try:
+        sock = _listen(config.host, config.port)  # bound here, so that --port 0 can say which port it got
+    except OSError as e:
+        app.state.close()
+        log.error(
+            "cannot start: cannot listen on %s port %s (%s). Pick another --port (0 picks a free one) or --host.",
+            config.host,
+            config.port,
+            e.strerror or e,
+        )
+        return 2
     host, port = sock.getsockname()[:2]
     print(f"llamacloud-mock {__version__} serving on http://{_url_host(host)}:{port}", flush=True)
     print(f"dashboard: http://{_url_host(host)}:{port}{UI_PATH}", flush=True)
@@ -264,12 +329,28 @@ def _freeze_survivors(phase: str, info: dict) -> None:
         gc.freeze()
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, as uvicorn binds one (whose own bind logs the error and exits)."""
+    sock = socket.socket(family=socket.AF_INET6 if ":" in host else socket.AF_INET, type=socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
 def main(argv: list[str] | None = None) -> int:
     gc.disable()  # the start-up of serve runs without garbage collection (see serve), which enables it again
+    # connexion imports starlette's test client, which warns about httpx at every start: nothing a
+    # user of any command can act on
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     try:
         args = build_parser().parse_args(argv)
     except BaseException:  # --help, --version, a usage error

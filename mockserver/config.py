@@ -8,6 +8,7 @@ from pathlib import Path
 from mockserver.admin.journal import DEFAULT_JOURNAL_SIZE
 from mockserver.domain.files import DEFAULT_MAX_FILE_SIZE
 from mockserver.domain.jobs import DEFAULT_JOB_DURATION
+from mockserver.limits import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_JSON_DEPTH
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
@@ -26,6 +27,10 @@ class Config:
     job_duration: seconds a job takes by default (half queued, half running), on the server's clock.
     virtual_clock: the server's clock starts frozen at start-up and moves only when told.
     max_file_size: the largest file accepted, in bytes (uploads and inline files; 413 beyond).
+    max_body_size: the largest request body accepted under /api/, in bytes, multipart uploads
+        aside (413 beyond; 0: no limit). See mockserver/limits.py.
+    max_json_depth: the deepest nesting of arrays and objects a JSON body may have (400 beyond;
+        at most limits.MAX_JSON_DEPTH from the CLI; 0: not checked, for benchmarks only).
     clock_running: a virtual clock starts running at wall speed (it can still be frozen,
         advanced and set) instead of frozen.
     admin_key: the bearer token the admin API (/_mock/) needs; None leaves it open.
@@ -51,6 +56,8 @@ class Config:
     job_duration: float = DEFAULT_JOB_DURATION
     virtual_clock: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
     clock_running: bool = False
     admin_key: str | None = None
     lenient: bool = False

@@ -15,7 +15,9 @@ from typing import Any
 import pydantic
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import server_error as connexion_server_error
 from starlette.exceptions import HTTPException
+from starlette.responses import Response as StarletteResponse
 
 from mockserver import jsonio
 from mockserver.domain.errors import AccessDenied, Conflict, InvalidField, NotFound, PayloadTooLarge
@@ -109,6 +111,16 @@ def on_unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionRespon
         f"llamacloud-mock failed unexpectedly ({type(exc).__name__}: {exc}). This is a bug in the fake: "
         "please report it with the request that caused it. No data was changed by this request.",
     )
+
+
+class ServerErrorMiddleware(connexion_server_error.ServerErrorMiddleware):
+    """connexion's last resort, for an exception no handler above answered (one raised while an
+    error was being rendered): a 500 in the API's shape. connexion's own is a coroutine function
+    that starlette 1.x calls without awaiting, which answered a bare text/plain 500."""
+
+    def error_response(self, request: Any, exc: Exception) -> StarletteResponse:
+        response = on_unexpected(request, exc)
+        return StarletteResponse(response.body, response.status_code, media_type="application/json")
 
 
 ERROR_HANDLERS: list[tuple[Any, Any]] = [

@@ -428,8 +428,7 @@ class FastPathMiddleware(SpecMiddleware):
         # handlers may read connexion's request (its base URL), as on connexion's path
         _scope.set(scope)
         _receive.set(receive)
-        project = headers.get(b"project-id")
-        result = await operation.binding.result(params, project.decode("latin-1") if project is not None else None)
+        result = await operation.binding.result(params, scope)
         if isinstance(result, Response):
             response = result
             if self.validate_responses:

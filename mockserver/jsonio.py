@@ -18,11 +18,18 @@ from typing import Any
 import orjson
 
 
+def _jsonable(value: Any) -> Any:
+    """What FastAPI's encoder writes for bytes (an error's ``input`` may be a raw body)."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def dumps(value: Any) -> bytes:
     try:
-        return orjson.dumps(value)
+        return orjson.dumps(value, default=_jsonable)
     except TypeError:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+        return json.dumps(value, separators=(",", ":"), allow_nan=False, default=_jsonable).encode()
 
 
 def _reject_constant(name: str) -> Any:
@@ -41,7 +48,15 @@ ORJSON_MAX_BYTES = 1 << 20
 
 
 def loads(data: bytes | str) -> Any:
-    """Parse JSON; raises ValueError (json.JSONDecodeError for syntax) on anything that is not JSON."""
+    """Parse JSON; raises ValueError (json.JSONDecodeError for syntax) on anything that is not JSON,
+    or nested too deep for the parser (the door refuses much less deep: mockserver/limits.py)."""
+    try:
+        return _loads(data)
+    except RecursionError:
+        raise ValueError("nested too deep") from None
+
+
+def _loads(data: bytes | str) -> Any:
     # as json.loads does: bytes in the encoding they tell, a BOM at the start of a str refused
     if isinstance(data, (bytes, bytearray)):
         if len(data) <= ORJSON_MAX_BYTES and _LONG_NUMBER not in data.translate(_DIGITS_AS_ZEROS):

@@ -3,8 +3,8 @@
 Each operationId resolves to the method of the same name on the API's adapter object
 (mockserver/api/), or, when there is none yet, to the generated stub that answers 501 (``Handlers``).
 Around each handler (``Binding``): the request body is validated by the generated pydantic model of the operation
-(so 422 errors read exactly like FastAPI's), the project is resolved from the ``project_id``
-query parameter or the ``Project-Id`` header, and the result is encoded as JSON (mockserver/jsonio.py).
+(so 422 errors read exactly like FastAPI's), the project is resolved from the request
+(``requested_project``), and the result is encoded as JSON (mockserver/jsonio.py).
 A handler may also return a starlette Response (raw bytes, an empty 204), which is sent as is.
 
 Multipart bodies reach handlers as connexion passes them: form fields in ``body`` (a dict),
@@ -18,6 +18,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType
 from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
 
 from connexion import request
 from connexion.datastructures import MediaTypeDict
@@ -35,9 +36,9 @@ from connexion.validators import (
 from jsonschema import Draft4Validator
 from jsonschema.validators import extend
 from pydantic import BaseModel
-from starlette.datastructures import Headers
+from starlette.datastructures import FormData, Headers
 from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import Response
 from starlette.routing import Mount, Router, compile_path
 
@@ -62,6 +63,23 @@ class JsonResponse(Response):
 _JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 
 
+def requested_project(scope: Mapping[str, Any]) -> str | None:
+    """The project a request names, however it names it: the ``project_id`` query parameter
+    (the last one, as connexion reads a repeated parameter), whether or not its operation declares
+    it, else the ``Project-Id`` header (the first one). Read from the request itself, not from the
+    operation's parameters, so that no operation can leave out the project a client named and
+    reach another project's data."""
+    query_string = scope.get("query_string", b"")
+    if b"project_id" in query_string:
+        named = [v for k, v in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True) if k == "project_id"]
+        if named and named[-1]:
+            return named[-1]
+    for name, value in scope["headers"]:
+        if name == b"project-id":
+            return value.decode("latin-1") or None
+    return None
+
+
 class Binding(NamedTuple):
     """A handler of an adapter and its entry in the generated OPERATIONS; how both request paths
     (connexion's, and mockserver.fastpath's) call it."""
@@ -76,16 +94,19 @@ class Binding(NamedTuple):
             return body  # None: an optional body left out
         return self.operation.body_model.model_validate(body, strict=True)
 
-    async def result(self, params: dict[str, Any], project_header: str | None) -> Any:
+    async def result(self, params: dict[str, Any], scope: Mapping[str, Any]) -> Any:
         """The handler's answer: JSON-ready data, or a starlette Response to send as is.
-        ``params`` as connexion passes them (path and query parameters, ``body`` parsed)."""
+        ``params`` as connexion passes them (path and query parameters, ``body`` parsed);
+        ``project_id``, unless a path parameter (the project read by the projects API), is the
+        project the request names (``requested_project``)."""
         if "body" in params:
             params["body"] = self.validated_body(params["body"])
-        params["project_id"] = params.get("project_id") or project_header
+        if "{project_id}" not in self.operation.path:
+            params["project_id"] = requested_project(scope)
         return await self.handler(**params)
 
-    async def call(self, params: dict[str, Any], project_header: str | None) -> Response:
-        result = await self.result(params, project_header)
+    async def call(self, params: dict[str, Any], scope: Mapping[str, Any]) -> Response:
+        result = await self.result(params, scope)
         return result if isinstance(result, Response) else JsonResponse(result)
 
 
@@ -112,7 +133,7 @@ class Handlers:
             return getattr(self.operations_module, operation_id)
 
         async def endpoint(**params: Any) -> Response:
-            return await binding.call(params, request.headers.get("project-id"))
+            return await binding.call(params, request.scope)
 
         endpoint.__name__ = endpoint.__qualname__ = operation_id
         return endpoint
@@ -235,9 +256,32 @@ class RoutingMiddleware(ConnexionRoutingMiddleware):
             raise HTTPException(405, e.detail, headers) from None
 
 
+class CompleteMultiPartParser(MultiPartParser):
+    """starlette's multipart parser, refusing a body that stops before its closing boundary
+    (python-multipart takes what came as the whole form, so a cut upload read as a missing part)."""
+
+    _ended = False
+
+    def on_end(self) -> None:
+        self._ended = True
+        super().on_end()
+
+    async def parse(self) -> FormData:
+        form = await super().parse()
+        if not self._ended:
+            await form.close()
+            raise MultiPartException("The multipart body ends before its closing boundary.")
+        return form
+
+
 class MultipartFormParser(MultiPartFormDataValidator):
     """connexion's multipart parsing, with FastAPI's errors: 422 for a missing part ("Field
-    required"), also when there is no body at all, and 400 for a body that is not multipart."""
+    required"), also when there is no body at all, and 400 for a body that is not multipart, or
+    that stops before its closing boundary."""
+
+    @property
+    def _form_parser_cls(self) -> type[MultiPartParser]:
+        return CompleteMultiPartParser
 
     def _missing(self, body: Any) -> list[dict[str, Any]]:
         return [

@@ -33,6 +33,7 @@ import yaml
 from mockserver import jsonio
 from mockserver.domain.errors import Conflict, InvalidField
 from mockserver.domain.schemas import parse_data_schema
+from mockserver.limits import DEFAULT_MAX_JSON_DEPTH, too_deep
 
 if TYPE_CHECKING:
     from mockserver.state import FakeState
@@ -45,17 +46,33 @@ class FixtureFileError(ValueError):
     """A fixture file that cannot be read; the message names the file and the problem."""
 
 
+def _one_line(error: Exception) -> str:
+    """The problem, in one line: YAML's own messages quote the text on several."""
+    mark = getattr(error, "problem_mark", None)
+    if isinstance(error, yaml.YAMLError) and mark is not None:
+        return f"{getattr(error, 'problem', None) or 'not YAML'} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(error).split())
+
+
 def load(path: str | Path) -> dict[str, Any]:
     """The document in a JSON (``.json``) or YAML file, as JSON values (YAML dates become strings)."""
     path = Path(path)
     try:
         text = path.read_text()
         document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError) as e:
-        raise FixtureFileError(f"cannot read the fixture file {path}: {e}") from None
+        as_json = jsonio.dumps(document)  # dates and other YAML-only values as JSON
+    except RecursionError:
+        document = as_json = None  # refused below, as a body that deep would be
+    except (OSError, ValueError, TypeError, yaml.YAMLError) as e:
+        raise FixtureFileError(f"cannot read the fixture file {path}: {_one_line(e)}") from None
+    if as_json is None or too_deep(as_json, DEFAULT_MAX_JSON_DEPTH):
+        raise FixtureFileError(
+            f"the fixture file {path} is nested deeper than {DEFAULT_MAX_JSON_DEPTH} levels, the limit of what "
+            "the fake stores (see docs/limits.md)"
+        )
     if not isinstance(document, dict):
         raise FixtureFileError(f"the fixture file {path} must hold an object ({', '.join(KINDS)}), not {document!r}")
-    return jsonio.loads(jsonio.dumps(document))  # dates and other YAML-only values as JSON
+    return jsonio.loads(as_json)
 
 
 def _content(item: dict[str, Any], loc: tuple) -> bytes:

@@ -104,31 +104,36 @@ class SeedApi:
         self._set_description(agent["id"], body.description)
         return JsonResponse(self._agent(agent), status_code=201)
 
-    async def getExtractionAgent(self, agentId: str, **_: Any) -> dict:
-        return self._agent(self.store.get_agent(agentId))
+    async def getExtractionAgent(self, agentId: str, project_id: str | None = None, **_: Any) -> dict:
+        return self._agent(self.store.get_agent(agentId, project_id))
 
-    async def updateExtractionAgent(self, agentId: str, body: models.UpdateExtractionAgentRequest, **_: Any) -> dict:
+    async def updateExtractionAgent(
+        self, agentId: str, body: models.UpdateExtractionAgentRequest, project_id: str | None = None, **_: Any
+    ) -> dict:
         _reject_nulls(body)
-        agent = self.store.get_agent(agentId)
+        agent = self.store.get_agent(agentId, project_id)
         schema = body.data_schema if body.data_schema is not None else agent["data_schema"]
         agent = self.store.update_agent(agentId, schema, agent["config"], name=body.name)
         self._set_description(agentId, body.description)
         return self._agent(agent)
 
-    async def deleteExtractionAgent(self, agentId: str, **_: Any) -> Response:
-        self.store.delete_agent(agentId)
+    async def deleteExtractionAgent(self, agentId: str, project_id: str | None = None, **_: Any) -> Response:
+        self.store.delete_agent(agentId, project_id)
         if agentId in self._fields:
             self.fields_table.remove(doc_ids=[agentId])
         return Response(status_code=200)  # the spec declares no body
 
     # ------------------------------------------------------------------ jobs
-    async def createExtractionJob(self, body: models.CreateExtractionJobRequest, **_: Any) -> dict:
+    async def createExtractionJob(
+        self, body: models.CreateExtractionJobRequest, project_id: str | None = None, **_: Any
+    ) -> dict:
         created_at = self.clock.time()
         job_ids: list[str | None] = []
         errors: list[str | None] = []
         agent_error = None
+        agent = None
         try:
-            agent = self.store.get_agent(body.extraction_agent_id)
+            agent = self.store.get_agent(body.extraction_agent_id, project_id)
         except NotFound:
             agent_error = f"Extraction agent {body.extraction_agent_id!r} not found"
         for file_id in body.file_ids:
@@ -152,13 +157,15 @@ class SeedApi:
             "errors": errors,
             "agent_error": agent_error,
             "created_at": created_at,
+            # the agent's project (or the one the request named): the job is invisible from others
+            "project_id": agent["project_id"] if agent is not None else project_id,
         }
         self.jobs_table.insert(Document(record, doc_id=record["id"]))
         return self._job_view(self._jobs[record["id"]], poll=False)
 
-    def _job(self, job_id: str) -> dict:
+    def _job(self, job_id: str, project_id: str | None) -> dict:
         record = self._jobs.get(job_id)
-        if record is None:
+        if record is None or (project_id and record.get("project_id") not in (None, project_id)):
             raise NotFound("Extraction job", job_id)
         return record
 
@@ -193,12 +200,12 @@ class SeedApi:
             view["completed_at"] = format_epoch(ended)
         return view
 
-    async def getExtractionJob(self, jobId: str, **_: Any) -> dict:
+    async def getExtractionJob(self, jobId: str, project_id: str | None = None, **_: Any) -> dict:
         """A status poll: the read counts toward poll-based schedules of the files' jobs."""
-        return self._job_view(self._job(jobId), poll=True)
+        return self._job_view(self._job(jobId, project_id), poll=True)
 
-    async def getExtractionJobResult(self, jobId: str, **_: Any) -> dict:
-        record = self._job(jobId)
+    async def getExtractionJobResult(self, jobId: str, project_id: str | None = None, **_: Any) -> dict:
+        record = self._job(jobId, project_id)
         states = self._states(record, poll=False)
         status, _ = self._status(record, states)
         if status not in (COMPLETED, FAILED):

@@ -20,6 +20,7 @@ import hmac
 import logging
 import math
 import mimetypes
+import mmap
 import os
 import secrets
 import tempfile
@@ -70,18 +71,38 @@ def content_type_of(name: str, declared: str | None) -> str:
     return mimetypes.guess_type(name)[0] or declared or "application/octet-stream"
 
 
+class _MappedBytes:
+    """Bytes kept in an anonymous memory map: the system gets the memory back when it is closed.
+    (As a bytes object, a file's memory stayed with the allocator after its deletion: 200
+    uploads of 1 MiB, then deleted, left the process 210 MB larger, for good.)"""
+
+    __slots__ = ("_map", "_size")
+
+    def __init__(self, content: bytes):
+        self._size = len(content)
+        self._map = mmap.mmap(-1, max(self._size, 1))
+        self._map.write(content)
+
+    def read(self) -> bytes:
+        return self._map[: self._size]
+
+    def close(self) -> None:
+        self._map.close()
+
+
 class BlobStore:
-    """File bytes by file id: in memory, or one file each in a folder."""
+    """File bytes by file id: in memory maps, or one file each in a folder."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder
-        self._memory: dict[str, bytes] = {}
+        self._memory: dict[str, _MappedBytes] = {}
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
 
     def put(self, file_id: str, content: bytes) -> None:
         if self.folder is None:
-            self._memory[file_id] = content
+            self.delete(file_id)
+            self._memory[file_id] = _MappedBytes(content)
             return
         fd, tmp = tempfile.mkstemp(prefix=f".{file_id}.", suffix=".tmp", dir=self.folder)
         try:
@@ -96,19 +117,21 @@ class BlobStore:
 
     def get(self, file_id: str) -> bytes:
         if self.folder is None:
-            return self._memory[file_id]
+            return self._memory[file_id].read()
         return (self.folder / file_id).read_bytes()
 
     def delete(self, file_id: str) -> None:
         if self.folder is None:
-            self._memory.pop(file_id, None)
+            blob = self._memory.pop(file_id, None)
+            if blob is not None:
+                blob.close()
         else:
             (self.folder / file_id).unlink(missing_ok=True)
 
     def keep_only(self, file_ids: set[str]) -> None:
         """Remove the bytes of every file but these (reset: none; restore: a snapshot's)."""
         for file_id in [f for f in self._memory if f not in file_ids]:
-            del self._memory[file_id]
+            self.delete(file_id)
         self.remove_orphans(file_ids)
 
     def remove_orphans(self, known: set[str]) -> int:
