@@ -29,12 +29,13 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff
+.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs docs docs-serve docs-reference generate check-generated bench bench-wrk bench-quick clean contract seed-diff
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
 	@echo "make test       the whole suite: unit, HTTP, persistence, the dashboard in Chromium, both official Python SDKs, the TypeScript SDK, the workflow server's clients, the vendor's workflow server on the fake, examples/"
 	@echo "make screenshots  refresh docs/img/dashboard-*.png from the dashboard's browser tests"
+	@echo "make docs       build the docs site into site/ (strict: a broken link fails); docs-serve: live, on 127.0.0.1:8000"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
 	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in README.md; BENCH_ARGS=, bench-quick)"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
@@ -89,10 +90,10 @@ $(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
 	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) -e . $(patsubst %,'%',$(SDK_V01_PINS))
 	@touch $@
 
-test: test-unit test-ui test-sdk test-sdk-ts test-workflows test-agents test-examples
+test: test-unit test-ui test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs
 
 test-unit: install
-	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/ui --ignore=tests/workflows --ignore=tests/agents -q
+	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/ui --ignore=tests/workflows --ignore=tests/agents --ignore=tests/docs -q
 
 # The dashboard (/_mock/ui) in a real browser: Debian's Chromium (installed when missing, if we
 # are root; Playwright's own browser download is not reachable from here) driven by Playwright
@@ -157,6 +158,27 @@ test-examples: $(SDK_V2_VENV)/.project $(SDK_V01_VENV)/.project
 	cd $(EXAMPLE) && $(abspath $(SDK_V2_VENV))/bin/python -m pytest tests/v2 -q -p no:cacheprovider
 	cd $(EXAMPLE) && $(abspath $(SDK_V01_VENV))/bin/python -m pytest tests/v01 -q -p no:cacheprovider
 
+# Every code block of README.md and docs/ marked <!-- run --> runs against a fresh fake (tests/docs):
+# Python in the venv of the SDK it imports, JavaScript by node beside the TypeScript SDK.
+test-docs: install $(SDK_V2_VENV)/.installed $(SDK_V01_VENV)/.installed $(TS_DIR)/node_modules/.installed
+	$(BIN)/python -m pytest tests/docs -q -p no:cacheprovider
+
+# The docs site (mkdocs.yml): the references of docs/reference/ are generated first, from the CLI's
+# parser and openapi/admin.yaml, so that they cannot go stale.
+DOCS_ENV := NO_MKDOCS_2_WARNING=1
+$(BIN)/.docs-installed: pyproject.toml $(BIN)/.installed
+	$(BIN)/pip install $(PIP_QUIET) -e '.[docs]'
+	@touch $@
+
+docs-reference: $(BIN)/.docs-installed
+	$(BIN)/python scripts/docs_reference.py docs/reference
+
+docs: docs-reference
+	$(DOCS_ENV) $(BIN)/mkdocs build --strict
+
+docs-serve: docs-reference
+	$(DOCS_ENV) $(BIN)/mkdocs serve --strict --dev-addr $(HOST):8000
+
 generate: install
 	$(BIN)/python -m mockserver.codegen
 
@@ -199,4 +221,4 @@ bench-quick: install bench-wrk ui-chromium $(BIN)/.ui-installed $(PRISM_DIR)/nod
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .venvs build *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules $(UI_DIR)/node_modules
+	rm -rf $(VENV) .venvs build site docs/reference *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules $(UI_DIR)/node_modules
