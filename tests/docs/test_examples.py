@@ -1,11 +1,7 @@
 """Every code block of README.md and docs/ marked runnable runs, against a fresh fake, and must succeed.
 
-<<<<<<< Updated upstream
-A block is runnable when the line before its fence is ``<!-- run -->`` (invisible on GitHub and on the
-=======
 A block is runnable when the line before its fence is ``<!-- run -->``, or ``<!-- run: serve OPTIONS -->``
 to start its fake with options of ``llamacloud-mock serve`` (HTML comments: invisible on GitHub and on the
->>>>>>> Stashed changes
 docs site). Its language says how it runs:
 
 * ``bash``: by bash with ``set -euo pipefail`` (so a failing ``curl --fail`` fails the example);
@@ -34,13 +30,8 @@ from mockserver.testing import run_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS_URL = "http://127.0.0.1:4010"
-<<<<<<< Updated upstream
-MARK = "<!-- run -->"
-FENCE = re.compile(r"^<!-- run -->\n```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-=======
 MARK = re.compile(r"<!-- run(?:: serve (?P<options>.*?))? -->")
 FENCE = re.compile(r"^" + MARK.pattern + r"\n```(?P<language>\w+)\n(?P<code>.*?)^```$", re.MULTILINE | re.DOTALL)
->>>>>>> Stashed changes
 TS_DIR = ROOT / "tests" / "sdk" / "ts"
 TIMEOUT = 120
 
@@ -50,20 +41,12 @@ def runnable_blocks() -> list:
     for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
         text = page.read_text()
         found = list(FENCE.finditer(text))
-<<<<<<< Updated upstream
-        assert len(found) == text.count(MARK), f"{page}: a {MARK} not followed by a fenced block"
-        for match in found:
-            line = text.count("\n", 0, match.start()) + 2
-            where = f"{page.relative_to(ROOT)}:{line}"
-            blocks.append(pytest.param(match.group(1), match.group(2), id=where))
-=======
         assert len(found) == len(MARK.findall(text)), f"{page}: a <!-- run --> not followed by a fenced block"
         for match in found:
             line = text.count("\n", 0, match.start()) + 2
             options = (match["options"] or "").split()
             where = f"{page.relative_to(ROOT)}:{line}"
             blocks.append(pytest.param(match["language"], match["code"], options, id=where))
->>>>>>> Stashed changes
     return blocks
 
 
@@ -98,15 +81,9 @@ def test_the_docs_mark_examples_to_run():
     assert len(runnable_blocks()) >= 10
 
 
-<<<<<<< Updated upstream
-@pytest.mark.parametrize(("language", "code"), runnable_blocks())
-def test_example_runs(language, code, tmp_path):
-    with run_server() as fake:
-=======
 @pytest.mark.parametrize(("language", "code", "options"), runnable_blocks())
 def test_example_runs(language, code, options, tmp_path):
     with run_server(options) as fake:
->>>>>>> Stashed changes
         code = code.replace(DOCS_URL, fake.url)
         command, cwd = _command(language, code, tmp_path)
         env = {**os.environ, "LLAMA_CLOUD_BASE_URL": fake.url, "LLAMA_CLOUD_API_KEY": fake.api_key}
