@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, RootModel
 
 
 class CancelResult(BaseModel):
@@ -13,6 +13,28 @@ class CancelResult(BaseModel):
 
 class Detail(BaseModel):
     detail: str
+
+
+class Event(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="Serialized event. Accepts object or JSON-encoded string for backward compatibility. The object names its class by `type` (or, deprecated, by `qualified_name` alone); its fields are in `value` (or legacy `data`).",
+            min_length=1,
+        ),
+    ]
+
+
+class Event1(BaseModel):
+    """
+    Serialized event. Accepts object or JSON-encoded string for backward compatibility. The object names its class by `type` (or, deprecated, by `qualified_name` alone); its fields are in `value` (or legacy `data`).
+    """
+
+    type: str | None = None
+    value: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    qualified_name: str | None = None
+    types: list[str] | None = None
 
 
 class EventEnvelopeWithMetadata(BaseModel):
@@ -77,14 +99,19 @@ class RunRequest(BaseModel):
     ] = None
     context: Annotated[
         dict[str, Any] | None,
-        Field(description="A serialized context; only `{}` (what the Python client sends) is accepted."),
+        Field(
+            description="A serialized context: refused unless empty (the real server's context API is off by default; the Python client always sends `{}`).",
+            max_length=0,
+        ),
     ] = None
 
 
 class SendEventRequest(BaseModel):
     event: Annotated[
-        str | dict[str, Any],
-        Field(description="Serialized event. Accepts object or JSON-encoded string for backward compatibility."),
+        Event | Event1,
+        Field(
+            description="Serialized event. Accepts object or JSON-encoded string for backward compatibility. The object names its class by `type` (or, deprecated, by `qualified_name` alone); its fields are in `value` (or legacy `data`)."
+        ),
     ]
     step: Annotated[str | None, Field(description="Optional target step name.")] = None
 

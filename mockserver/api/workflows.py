@@ -431,7 +431,13 @@ class WorkflowServer:
             return
         match, handler = _route(self.routes.get(method, ()), path)
         if handler is None:
-            await self.app(scope, receive, send)
+            allowed = [m for m, routes in self.routes.items() if _route(routes, path)[1] is not None]
+            if allowed:  # a route of the spec, another method: as Starlette answers it
+                allow = [(b"allow", ", ".join(sorted(allowed)).encode())]
+                body = b'{"detail":"Method Not Allowed"}'
+                await _send(send, 405, body, [_JSON, *allow, *_cors(origin)])
+            else:
+                await self.app(scope, receive, send)
             return
         cors = _cors(origin)
         try:
