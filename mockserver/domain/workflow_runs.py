@@ -57,6 +57,12 @@ class WorkflowError(Exception):
         self.detail = detail
 
 
+def _kept(value: Any) -> bytes:
+    """``value`` as JSON, to keep: a copy of orjson's answer, whose allocation is a 4 KB buffer
+    whatever its length (seen with tracemalloc: 17 KB per ended one-step handler, 1.3 KB copied)."""
+    return bytes(memoryview(jsonio.dumps(value)))
+
+
 def _iso(seconds: float) -> str:
     return format_epoch(seconds)[:-1] + "+00:00"  # the real server writes the offset
 
@@ -138,10 +144,10 @@ class Handler:
         """The record as JSON; an ended handler never changes, so its JSON is kept."""
         if self._json is not None:
             return self._json
-        encoded = jsonio.dumps(self.record())
-        if self.done:
-            self._json = encoded
-        return encoded
+        if not self.done:
+            return jsonio.dumps(self.record())
+        self._json = _kept(self.record())
+        return self._json
 
     def where(self) -> dict[str, Any]:
         """Where the run stands (the admin API): the next step, and what it waits for."""
@@ -464,7 +470,7 @@ class WorkflowRuns:
         self._end(handler, FAILED, now, event, error=f"Workflow timed out after {timeout}s")
 
     def _append(self, handler: Handler, envelope: dict, now: float, internal: bool = False) -> None:
-        handler.log.append(LoggedEvent(len(handler.log), internal, jsonio.dumps(envelope)))
+        handler.log.append(LoggedEvent(len(handler.log), internal, _kept(envelope)))
         handler.updated_at = max(handler.updated_at, now)
         handler._notify()
 
