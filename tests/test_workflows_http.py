@@ -449,3 +449,24 @@ def test_a_bad_scenario_file_is_refused_at_start_without_a_traceback(tmp_path, t
     assert result.returncode == 2
     assert f"cannot start: {path}" in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_admin_api_lists_runs_shows_where_they_wait_and_answers_or_fails_them(http, mock):
+    hid = start(http, "hitl", {"start_event": {"name": "Ka"}})["handler_id"]
+    other = start(http, "hitl", {"start_event": {"name": "Lu"}})["handler_id"]
+    admin = mock.admin.http
+    where = admin.get(f"/_mock/workflows/wfdemo/handlers/{hid}").json()
+    assert (where["step"], where["waiting_for"], where["last_sequence"]) == (0, None, 0)
+    assert where["next_step_at"] is not None
+    mock.admin.advance_clock(0.1)
+    waiting = mock.admin.workflow_runs(waiting=True)
+    assert [(w["handler_id"], w["waiting_for"]) for w in waiting] == [(hid, "AnswerEvent"), (other, "AnswerEvent")]
+    answered = admin.post(f"/_mock/workflows/wfdemo/handlers/{hid}/answer", json={"value": {"response": "admin"}})
+    assert answered.status_code == 200 and answered.json()["status"] == "completed"
+    assert http.get(f"/results/{hid}").json()["result"] == {"answer": "admin", "approved": True}
+    again = admin.post(f"/_mock/workflows/wfdemo/handlers/{hid}/answer", json={})
+    assert (again.status_code, again.json()) == (409, {"detail": "Workflow already completed"})
+    assert mock.admin.fail_workflow_run("wfdemo", other, "gave up")["status"] == "failed"
+    handler = http.get(f"/handlers/{other}")
+    assert (handler.status_code, handler.json()["error"]) == (500, "gave up")
+    assert admin.get("/_mock/workflows/wfdemo/handlers/nope").status_code == 404

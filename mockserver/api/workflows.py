@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from generated.workflows.operations import OPERATIONS
 from mockserver import jsonio
 from mockserver.domain.scenarios import STOP_EVENT_SCHEMA, Workflow
-from mockserver.domain.workflow_runs import COMPLETED, RUNNING, Handler, WorkflowError, WorkflowRuns
+from mockserver.domain.workflow_runs import COMPLETED, RUNNING, Handler, WorkflowError, WorkflowRuns, checked_event
 
 PREFIX = "/deployments/"
 DEFAULT_HEARTBEAT = 25.0  # seconds between two ": heartbeat" comments on an idle SSE stream, as the real server
@@ -331,20 +331,9 @@ def posted_event(event: Any, workflow: Workflow) -> tuple[str, Any]:
     if not event_type:  # deprecated: a qualified name alone, which must be a registered class's
         matches = [c.name for c in workflow.registry.values() if c.qualified_name == qualified_name]
         event_type = matches[0] if matches else str(qualified_name).rsplit(".", 1)[-1]
-    event_class = workflow.registry.get(event_type) if isinstance(event_type, str) else None
-    if event_class is None:
-        raise WorkflowError(400, f"Invalid event type: {event_type}. Expected one of {', '.join(workflow.registry)}")
-    value = _fields(event["value"] if "value" in event else event.get("data", {}))
-    if value is None:
-        value = {}
-    if not isinstance(value, dict):
-        raise WorkflowError(
-            400, f"Failed to deserialize event: value of {event_type} must be a JSON object, not {_python_type(value)}"
-        )
-    problems = event_class.validate(value)
-    if problems:
-        raise WorkflowError(400, f"Failed to deserialize event: {problems[0]}")
-    return event_type, value
+    value = _fields(event["value"] if "value" in event else event.get("data"))
+    value = {} if value is None else value
+    return checked_event(workflow, event_type, value), value
 
 
 def representation(workflow: Workflow) -> dict[str, Any]:
