@@ -470,3 +470,32 @@ def test_the_admin_api_lists_runs_shows_where_they_wait_and_answers_or_fails_the
     handler = http.get(f"/handlers/{other}")
     assert (handler.status_code, handler.json()["error"]) == (500, "gave up")
     assert admin.get("/_mock/workflows/wfdemo/handlers/nope").status_code == 404
+
+
+def test_with_db_handlers_and_logs_survive_a_crash_and_running_runs_go_on(tmp_path):
+    db = tmp_path / "state.json"
+    args = ["--workflows", str(WFDEMO), "--virtual-clock", "--db", str(db)]
+    with run_server(args, mode="process") as first:
+        base = f"{first.url}/deployments/wfdemo"
+        ended = httpx.post(f"{base}/workflows/echo/run", json={"start_event": {"text": "kept"}}).json()
+        asked = httpx.post(f"{base}/workflows/hitl/run-nowait", json={"start_event": {"name": "Asked"}}).json()
+        first.admin.advance_clock(0.1)  # `asked` asks
+        due = httpx.post(f"{base}/workflows/hitl/run-nowait", json={"start_event": {"name": "Due"}}).json()
+        assert first.admin.workflow_run("wfdemo", due["handler_id"])["waiting_for"] is None
+        first.process.kill()  # no clean shutdown: the write-ahead log has it all
+    with run_server(args, mode="process") as second:
+        base = f"{second.url}/deployments/wfdemo"
+        assert httpx.get(f"{base}/handlers/{ended['handler_id']}").json() == ended
+        # the step `due` had at +0.1 happens: the restarted clock is past it
+        assert second.admin.workflow_run("wfdemo", due["handler_id"])["waiting_for"] == "AnswerEvent"
+        for handler in (asked, due):
+            answer = {"event": {"type": "AnswerEvent", "value": {"response": handler["handler_id"]}}}
+            assert httpx.post(f"{base}/events/{handler['handler_id']}", json=answer).json() == {"status": "sent"}
+            done = httpx.get(f"{base}/results/{handler['handler_id']}").json()
+            assert (done["status"], done["result"]["answer"]) == ("completed", handler["handler_id"])
+        replay = httpx.get(
+            f"{base}/events/{asked['handler_id']}", params={"after_sequence": -1, "include_internal": "true"}
+        )
+        ids = [int(line[4:]) for line in replay.text.splitlines() if line.startswith("id: ")]
+        assert ids == list(range(9))
+        assert replay.text.count('"type":"AskEvent"') == 1

@@ -408,6 +408,8 @@ class WorkflowServer:
                 self.paths.add(operation.path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan" and self.runs.deployments:
+            self.runs.start_timer()  # runs read back from --db may have steps due
         path = scope.get("path", "")
         if scope["type"] != "http" or not (path.startswith(PREFIX) or path in self.paths):
             await self.app(scope, receive, send)

@@ -35,9 +35,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tinydb.table import Document
+
 from mockserver import jsonio
 from mockserver.domain.clock import Clock, format_epoch
 from mockserver.domain.scenarios import Deployment, ScenarioError, Step, Workflow, render
+from mockserver.storage import InPlaceTable
 
 log = logging.getLogger("llamacloud_mock.workflows")
 
@@ -46,6 +49,7 @@ STATUSES = (RUNNING, COMPLETED, FAILED, CANCELLED)
 _ID_ALPHABET = string.ascii_letters + string.digits
 MAX_SLEEP = 60.0  # wall seconds the background task sleeps at most between two looks
 INTERNAL = "InternalDispatchEvent"
+WORKFLOW_HANDLERS = "workflow_handlers"  # the table of handlers with --db
 
 
 class WorkflowError(Exception):
@@ -165,6 +169,51 @@ class Handler:
         self._json = _kept(self.record())
         return self._json
 
+    @property
+    def doc_id(self) -> str:
+        return f"{self.deployment}/{self.handler_id}"
+
+    def document(self) -> dict[str, Any]:
+        """The handler as a table document: its record, its log, and where its run stands."""
+        return {
+            "deployment": self.deployment,
+            "workflow": self.workflow.name,
+            "handler_id": self.handler_id,
+            "run_id": self.run_id,
+            "status": self.status,
+            "error": self.error,
+            "result": self.result,
+            "started_at": self.started_at,
+            "updated_at": self.updated_at,
+            "completed_at": self.completed_at,
+            "log": [[e.sequence, e.internal, e.json.decode()] for e in self.log],
+            "pc": self.pc,
+            "at": self.at,
+            "waiting": self.waiting is not None,
+            "scope": self.scope,
+            "pending": [list(p) for p in self.pending],
+            "step_started": self.step_started,
+        }
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any], workflow: Workflow) -> Handler:
+        handler = cls(
+            document["handler_id"], document["deployment"], workflow, document["run_id"], document["started_at"], {}
+        )
+        handler.status = document["status"]
+        handler.error = document["error"]
+        handler.result = document["result"]
+        handler.updated_at = document["updated_at"]
+        handler.completed_at = document["completed_at"]
+        handler.log = [LoggedEvent(sequence, internal, text.encode()) for sequence, internal, text in document["log"]]
+        handler.pc = document["pc"]
+        handler.at = document["at"]
+        handler.waiting = workflow.steps[handler.pc - 1] if document["waiting"] else None
+        handler.scope = document["scope"]
+        handler.pending = [tuple(p) for p in document["pending"]]
+        handler.step_started = document["step_started"]
+        return handler
+
     def where(self) -> dict[str, Any]:
         """Where the run stands (the admin API): the next step, and what it waits for."""
         step = self.workflow.steps[self.pc] if not self.done and self.pc < len(self.workflow.steps) else None
@@ -190,7 +239,13 @@ class Handler:
 class WorkflowRuns:
     """Every deployment's handlers, and the clock-driven progress of their runs."""
 
-    def __init__(self, deployments: Iterable[Deployment], clock: Clock, id_seed: int | None = None):
+    def __init__(
+        self,
+        deployments: Iterable[Deployment],
+        clock: Clock,
+        id_seed: int | None = None,
+        table: InPlaceTable | None = None,
+    ):
         self.deployments: dict[str, Deployment] = {}
         for deployment in deployments:
             other = self.deployments.get(deployment.name)
@@ -207,9 +262,11 @@ class WorkflowRuns:
         self._random = random.Random(id_seed)
         self._wake: asyncio.Event | None = None
         self._timer_task: asyncio.Task | None = None
+        self.table = table  # with --db: every handler, its log and where its run stands
         add_listener = getattr(clock, "add_listener", None)
         if add_listener is not None and self.deployments:
             add_listener(self._clock_moved)
+        self.reload()
 
     # ------------------------------------------------------------------ reads
     def deployment(self, name: str) -> Deployment:
@@ -261,7 +318,9 @@ class WorkflowRuns:
             if previous is not None and not previous.done:
                 raise WorkflowError(409, f"Handler '{handler_id}' is already running")
             if previous is not None:
-                del self.handlers[(deployment, handler_id)]  # a new run under the same id replaces it
+                del self.handlers[
+                    (deployment, handler_id)
+                ]  # a new run under the same id replaces it (and its document)
         handler = Handler(handler_id or self.new_id(), deployment, workflow, self.new_id(), self.clock.time(), start)
         self.handlers[(deployment, handler.handler_id)] = handler
         if workflow.timeout is not None:
@@ -282,6 +341,7 @@ class WorkflowRuns:
             self._advance(handler, now)
         elif any(s.kind == "ask" and s.expect == event_type for s in handler.workflow.steps[handler.pc :]):
             handler.pending.append((event_type, value))  # a step will take it when the run asks
+            self._save(handler)
         # any other registered type: accepted, and no step of the run takes it (as on the real server)
 
     def answer(self, handler: Handler, event_type: str | None, value: dict) -> None:
@@ -300,6 +360,8 @@ class WorkflowRuns:
             if not handler.done:
                 self._end(handler, CANCELLED, self.clock.time(), _builtin("WorkflowCancelledEvent", {}, "StopEvent"))
             self.handlers.pop((handler.deployment, handler.handler_id), None)
+            if self.table is not None and handler.doc_id in self.table.documents():
+                self.table.remove(doc_ids=[handler.doc_id])
             return "deleted"
         if handler.done:
             raise WorkflowError(404, "Handler not found")
@@ -338,6 +400,39 @@ class WorkflowRuns:
             handler.changed = asyncio.Event()
         self._ensure_timer()
         return handler.changed
+
+    # ------------------------------------------------------------------ persistence (--db)
+    def _save(self, handler: Handler) -> None:
+        if self.table is not None:
+            self.table.upsert(Document(handler.document(), doc_id=handler.doc_id))
+
+    def reload(self) -> None:
+        """The handlers of the table (at start, after a restore); running ones go on from where they were."""
+        self.handlers.clear()
+        self._due.clear()
+        if self.table is None:
+            return
+        for document in self.table.documents().values():
+            workflow = self.deployments.get(document["deployment"], None)
+            workflow = workflow.workflows.get(document["workflow"]) if workflow is not None else None
+            if workflow is None:
+                log.warning(
+                    "handler %s of %s/%s is left out: no scenario file serves that workflow now",
+                    document["handler_id"], document["deployment"], document["workflow"],
+                )  # fmt: skip
+                continue
+            handler = Handler.from_document(document, workflow)
+            self.handlers[(handler.deployment, handler.handler_id)] = handler
+            if handler.done:
+                continue
+            if workflow.timeout is not None:
+                self._schedule(handler, handler.started_at + workflow.timeout, pc=-1)
+            if handler.waiting is None and handler.pc < len(workflow.steps):
+                self._schedule(handler, handler.at + workflow.steps[handler.pc].after, handler.pc)
+
+    def start_timer(self) -> None:
+        """Start the background task now (the app's start-up: runs loaded from --db may be due)."""
+        self._ensure_timer()
 
     # ------------------------------------------------------------------ the clock
     def tick(self) -> None:
@@ -498,6 +593,7 @@ class WorkflowRuns:
     def _append(self, handler: Handler, envelope: dict, now: float, internal: bool = False) -> None:
         handler.log.append(LoggedEvent(len(handler.log), internal, _kept(envelope)))
         handler.updated_at = max(handler.updated_at, now)
+        self._save(handler)
         handler._notify()
 
     def _end(
