@@ -50,13 +50,13 @@ _PARAMETER = re.compile(r"\{(\w+)\}")
 class Request:
     """What a handler reads of a request: path parameters, the query (repeated keys kept), headers, body."""
 
-    __slots__ = ("params", "query", "headers", "_receive", "_body")
+    __slots__ = ("params", "query", "headers", "receive", "_body")
 
     def __init__(self, scope: Scope, receive: Receive, params: dict[str, str]):
         self.params = params
         self.query: list[tuple[str, str]] = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         self.headers = scope["headers"]
-        self._receive = receive
+        self.receive = receive
         self._body: bytes | None = None
 
     def arg(self, name: str) -> str | None:
@@ -83,7 +83,7 @@ class Request:
         if self._body is None:
             chunks = []
             while True:
-                message = await self._receive()
+                message = await self.receive()
                 if message["type"] == "http.disconnect":
                     break
                 chunks.append(message.get("body", b""))
@@ -159,7 +159,12 @@ class WorkflowsApi:
 
     async def run_workflow(self, request: Request) -> Answer:
         handler = await self._start(request)
-        await self.runs.wait(handler)
+        if not handler.done:  # wait for the end, or for the client to leave (a run may wait for ever)
+            ended = asyncio.ensure_future(self.runs.wait(handler))
+            disconnected = asyncio.ensure_future(_disconnect(request.receive))
+            await asyncio.wait((ended, disconnected), return_when=asyncio.FIRST_COMPLETED)
+            ended.cancel()
+            disconnected.cancel()
         return Answer(handler.json(), 200 if handler.status == COMPLETED else 500)
 
     async def run_workflow_nowait(self, request: Request) -> Answer:
