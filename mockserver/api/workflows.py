@@ -173,15 +173,7 @@ class WorkflowsApi:
     async def _start(self, request: Request) -> Handler:
         deployment, name = request.params["deployment_name"], request.params["name"]
         workflow = self.runs.workflow(deployment, name)
-        raw = await request.body()
-        try:
-            body = jsonio.loads(raw)
-        except ValueError as e:
-            raise WorkflowError(400, f"Invalid JSON body: {e}") from None
-        if not isinstance(body, dict):
-            raise WorkflowError(
-                400, f"Error processing request body: '{_python_type(body)}' object has no attribute 'get'"
-            )
+        body = _json_object(await request.body(), "Invalid JSON body", "Error processing request body")
         if body.get("context"):
             raise WorkflowError(
                 400, "Context API is disabled. Set accept_context_api=True on WorkflowServer to enable it."
@@ -237,13 +229,7 @@ class WorkflowsApi:
 
     async def send_event(self, request: Request) -> Answer:
         handler = self._handler(request)
-        raw = await request.body()
-        try:
-            body = jsonio.loads(raw)
-        except ValueError as e:
-            raise WorkflowError(400, f"Error processing request: {e}") from None
-        if not isinstance(body, dict):
-            raise WorkflowError(400, f"Error processing request: '{_python_type(body)}' object has no attribute 'get'")
+        body = _json_object(await request.body(), "Error processing request", "Error processing request")
         event = body.get("event")
         if event is None or event == "":
             raise WorkflowError(400, "Event data is required")
@@ -262,6 +248,18 @@ class WorkflowsApi:
         return Answer({"status": "Healthy"})
 
     get_appserver_healthz = get_appserver_livez = get_appserver_readyz = get_appserver_health
+
+
+def _json_object(raw: bytes, invalid: str, not_object: str) -> dict:
+    """A request body that must be a JSON object; else a 400 in the real server's words (which
+    differ by route: it reads the body, then calls ``.get`` on it)."""
+    try:
+        body = jsonio.loads(raw)
+    except ValueError as e:
+        raise WorkflowError(400, f"{invalid}: {e}") from None
+    if not isinstance(body, dict):
+        raise WorkflowError(400, f"{not_object}: '{_python_type(body)}' object has no attribute 'get'")
+    return body
 
 
 def _python_type(value: Any) -> str:
