@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -499,3 +500,26 @@ def test_with_db_handlers_and_logs_survive_a_crash_and_running_runs_go_on(tmp_pa
         ids = [int(line[4:]) for line in replay.text.splitlines() if line.startswith("id: ")]
         assert ids == list(range(9))
         assert replay.text.count('"type":"AskEvent"') == 1
+
+
+def test_in_process_runs_move_on_the_wall_clock():
+    """Without a socket (mockserver.testing.in_process, whose transport reads a response whole):
+    the background timer runs in the transport's event loop."""
+    from mockserver.testing import in_process
+
+    with in_process(["--workflows", str(WFDEMO)]) as mock, mock.http_client() as client:
+        base = "/deployments/wfdemo"
+        response = client.post(f"{base}/workflows/boom/run", json={})  # its one step comes 0.2 s after the start
+        assert (response.status_code, response.json()["error"]) == (500, "scripted failure")
+        hid = client.post(f"{base}/workflows/hitl/run-nowait", json={"start_event": {"name": "In"}}).json()[
+            "handler_id"
+        ]
+        for _ in range(500):  # the ask comes 0.1 s after the start
+            if mock.admin.workflow_run("wfdemo", hid)["waiting_for"] is not None:
+                break
+            time.sleep(0.01)
+        mock.admin.answer_workflow_run("wfdemo", hid, {"response": "in"})
+        replay = client.get(f"{base}/events/{hid}", params={"after_sequence": -1})
+        assert [line for line in replay.text.splitlines() if line.startswith("id: ")] == [
+            "id: 1", "id: 3", "id: 6", "id: 8",
+        ]  # fmt: skip

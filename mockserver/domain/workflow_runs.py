@@ -462,9 +462,11 @@ class WorkflowRuns:
             self._wake.set()
 
     def _ensure_timer(self) -> None:
-        """The background task that makes due steps happen on a running clock (started on first need)."""
-        if self._wake is None:
-            loop = asyncio.get_running_loop()
+        """The background task that makes due steps happen on a running clock (started on first need,
+        and again in another event loop: in-process test transports each run their own)."""
+        loop = asyncio.get_running_loop()
+        task = self._timer_task
+        if task is None or task.done() or task.get_loop() is not loop:
             self._wake = asyncio.Event()
             self._timer_task = loop.create_task(self._timer(), name="llamacloud-mock workflow timer")
 
@@ -489,9 +491,8 @@ class WorkflowRuns:
             instant = handler.at + step.after
             if instant > now:
                 self._schedule(handler, instant, handler.pc)
-                if self._wake is None:
-                    with contextlib.suppress(RuntimeError):  # no event loop: a tick will do it
-                        self._ensure_timer()
+                with contextlib.suppress(RuntimeError):  # no event loop: a tick will do it
+                    self._ensure_timer()
                 return
             handler.at = instant
             handler.pc += 1
