@@ -523,3 +523,17 @@ def test_in_process_runs_move_on_the_wall_clock():
         assert [line for line in replay.text.splitlines() if line.startswith("id: ")] == [
             "id: 1", "id: 3", "id: 6", "id: 8",
         ]  # fmt: skip
+
+
+def test_with_db_a_snapshot_carries_handlers_and_a_restore_brings_them_back(tmp_path):
+    with run_server(["--workflows", str(WFDEMO), "--virtual-clock", "--db", str(tmp_path / "s.json")]) as mock:
+        base = f"{mock.url}/deployments/wfdemo"
+        ended = httpx.post(f"{base}/workflows/echo/run", json={"start_event": {"text": "snap"}}).json()
+        running = httpx.post(f"{base}/workflows/hitl/run-nowait", json={"start_event": {"name": "Sn"}}).json()
+        snapshot = mock.admin.snapshot()
+        mock.reset()
+        assert httpx.get(f"{base}/handlers").json() == {"handlers": []}
+        mock.admin.restore(snapshot)
+        assert httpx.get(f"{base}/handlers/{ended['handler_id']}").json() == ended
+        mock.admin.advance_clock(0.1)
+        assert mock.admin.workflow_run("wfdemo", running["handler_id"])["waiting_for"] == "AnswerEvent"
