@@ -325,6 +325,13 @@ def posted_event(event: Any, workflow: Workflow) -> tuple[str, Any]:
             event = jsonio.loads(event)
         except ValueError as e:
             raise WorkflowError(400, f"Failed to deserialize event: {e}") from None
+        if isinstance(event, dict) and "value" not in event and "data" not in event:
+            # the real server reads a JSON string as its EventEnvelope model, whose value is required
+            raise WorkflowError(
+                400,
+                "Failed to deserialize event: 1 validation error for EventEnvelope\nvalue\n"
+                f"  Field required [type=missing, input_value={event!r}, input_type=dict]",
+            )
     if not isinstance(event, dict):
         raise WorkflowError(400, f"Invalid client data. Must have a type or a qualified name, got {event}")
     event_type = event.get("type")
