@@ -162,6 +162,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
     """The Config of parsed ``serve`` options (also used by mockserver.testing to run the fake)."""
     if args.journal_size < 0:
         raise SystemExit(f"llamacloud-mock: --journal-size must be zero or more, not {args.journal_size}")
+    if args.workflows and args.profile != "default":
+        raise SystemExit(
+            "llamacloud-mock: --workflows serves the workflow server of the default profile, not --profile seed"
+        )
     return Config(
         api_keys=tuple(args.api_keys),
         db_path=args.db,
