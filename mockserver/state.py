@@ -71,6 +71,7 @@ class FakeState:
             self.clock,
             config.id_seed,
             self.db.table(WORKFLOW_HANDLERS) if config.db_path else None,
+            config.max_ended_handlers,
         )
 
         # test-harness settings (mockserver/admin/): not state, but reset with it

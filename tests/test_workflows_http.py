@@ -537,3 +537,16 @@ def test_with_db_a_snapshot_carries_handlers_and_a_restore_brings_them_back(tmp_
         assert httpx.get(f"{base}/handlers/{ended['handler_id']}").json() == ended
         mock.admin.advance_clock(0.1)
         assert mock.admin.workflow_run("wfdemo", running["handler_id"])["waiting_for"] == "AnswerEvent"
+
+
+def test_the_oldest_ended_handlers_are_forgotten_beyond_the_limit():
+    with run_server(["--workflows", str(WFDEMO), "--virtual-clock", "--max-ended-handlers", "2"]) as mock:
+        base = f"{mock.url}/deployments/wfdemo"
+        running = httpx.post(f"{base}/workflows/hitl/run-nowait", json={"start_event": {"name": "Ma"}}).json()
+        ended = [
+            httpx.post(f"{base}/workflows/echo/run", json={"start_event": {"text": str(i)}}).json()["handler_id"]
+            for i in range(3)
+        ]
+        listed = [h["handler_id"] for h in httpx.get(f"{base}/handlers").json()["handlers"]]
+        assert listed == [running["handler_id"], *ended[1:]]  # running ones are never forgotten
+        assert httpx.get(f"{base}/handlers/{ended[0]}").status_code == 404

@@ -17,14 +17,16 @@ WorkflowFailedEvent (a ``fail`` step: failed), a WorkflowTimedOutEvent (its ``ti
 or a WorkflowCancelledEvent (cancel: cancelled).
 
 Memory: an ended handler keeps its record (a dict and its JSON) and its log as encoded bytes, a
-few hundred bytes per event; the number of events is bounded by its workflow's steps. All ended
-handlers are kept (until a reset or a purge), unlike the real server's memory store, which keeps
-1,000: a test may list or read any handler it made.
+few hundred bytes per event; the number of events is bounded by its workflow's steps. The last
+``max_ended`` ended handlers are kept (``--max-ended-handlers``; the oldest goes first), where the
+real server's memory store keeps 1,000: a test may list or read any handler it made, and a load
+test does not grow the fake without bound.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import heapq
 import itertools
@@ -33,14 +35,16 @@ import random
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinydb.table import Document
 
 from mockserver import jsonio
 from mockserver.domain.clock import Clock, format_epoch
 from mockserver.domain.scenarios import Deployment, ScenarioError, Step, Workflow, render
-from mockserver.storage import InPlaceTable
+
+if TYPE_CHECKING:
+    from mockserver.storage import InPlaceTable
 
 log = logging.getLogger("llamacloud_mock.workflows")
 
@@ -245,6 +249,7 @@ class WorkflowRuns:
         clock: Clock,
         id_seed: int | None = None,
         table: InPlaceTable | None = None,
+        max_ended: int = 100_000,
     ):
         self.deployments: dict[str, Deployment] = {}
         for deployment in deployments:
@@ -263,6 +268,8 @@ class WorkflowRuns:
         self._wake: asyncio.Event | None = None
         self._timer_task: asyncio.Task | None = None
         self.table = table  # with --db: every handler, its log and where its run stands
+        self.max_ended = max_ended
+        self._ended: collections.deque[Handler] = collections.deque()  # oldest first: the first forgotten
         add_listener = getattr(clock, "add_listener", None)
         if add_listener is not None and self.deployments:
             add_listener(self._clock_moved)
@@ -359,9 +366,7 @@ class WorkflowRuns:
         if purge:
             if not handler.done:
                 self._end(handler, CANCELLED, self.clock.time(), _builtin("WorkflowCancelledEvent", {}, "StopEvent"))
-            self.handlers.pop((handler.deployment, handler.handler_id), None)
-            if self.table is not None and handler.doc_id in self.table.documents():
-                self.table.remove(doc_ids=[handler.doc_id])
+            self._forget(handler)
             return "deleted"
         if handler.done:
             raise WorkflowError(404, "Handler not found")
@@ -384,6 +389,7 @@ class WorkflowRuns:
                 handler.status = CANCELLED
                 handler._notify()
         self.handlers.clear()
+        self._ended.clear()
         self._due.clear()
 
     async def wait(self, handler: Handler) -> None:
@@ -406,9 +412,23 @@ class WorkflowRuns:
         if self.table is not None:
             self.table.upsert(Document(handler.document(), doc_id=handler.doc_id))
 
+    def _forget(self, handler: Handler) -> None:
+        """Drop a handler (purged, or the oldest ended one beyond ``max_ended``), unless its id now names another."""
+        key = (handler.deployment, handler.handler_id)
+        if self.handlers.get(key) is handler:
+            del self.handlers[key]
+            if self.table is not None and handler.doc_id in self.table.documents():
+                self.table.remove(doc_ids=[handler.doc_id])
+
+    def _ended_one(self, handler: Handler) -> None:
+        self._ended.append(handler)
+        while len(self._ended) > self.max_ended:
+            self._forget(self._ended.popleft())
+
     def reload(self) -> None:
         """The handlers of the table (at start, after a restore); running ones go on from where they were."""
         self.handlers.clear()
+        self._ended.clear()
         self._due.clear()
         if self.table is None:
             return
@@ -424,6 +444,7 @@ class WorkflowRuns:
             handler = Handler.from_document(document, workflow)
             self.handlers[(handler.deployment, handler.handler_id)] = handler
             if handler.done:
+                self._ended_one(handler)
                 continue
             if workflow.timeout is not None:
                 self._schedule(handler, handler.started_at + workflow.timeout, pc=-1)
@@ -614,3 +635,4 @@ class WorkflowRuns:
         handler.scope = {}  # what the templates needed: not kept once ended
         handler.pending = []
         self._append(handler, event, handler.completed_at)
+        self._ended_one(handler)
