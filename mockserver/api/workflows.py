@@ -383,7 +383,7 @@ def representation(workflow: Workflow) -> dict[str, Any]:
         if step.step_name not in seen:
             seen.add(step.step_name)
             nodes.append({"id": step.step_name, "label": step.step_name, "node_type": "step", "description": None})
-            event_node(input_event, [] if input_event != workflow.start_schema["title"] else [])
+            event_node(input_event, [])  # the start event, or an answer: produced by no step
             edges.append({"source": input_event, "target": step.step_name, "label": None})
         if step.kind == "ask":
             event_node(step.event, [step.step_name])

@@ -324,15 +324,13 @@ class WorkflowRuns:
             previous = self.handlers.get((deployment, handler_id))
             if previous is not None and not previous.done:
                 raise WorkflowError(409, f"Handler '{handler_id}' is already running")
-            if previous is not None:
-                del self.handlers[
-                    (deployment, handler_id)
-                ]  # a new run under the same id replaces it (and its document)
+            if previous is not None:  # a new run under the same id replaces it (and its document)
+                del self.handlers[(deployment, handler_id)]
         handler = Handler(handler_id or self.new_id(), deployment, workflow, self.new_id(), self.clock.time(), start)
         self.handlers[(deployment, handler.handler_id)] = handler
         if workflow.timeout is not None:
             self._schedule(handler, handler.started_at + workflow.timeout, pc=-1)
-        self._begin_step(handler, workflow.start_schema["title"])
+        self._begin_step(handler, workflow.start_schema["title"], handler.started_at)
         self._advance(handler, self.clock.time())
         return handler
 
@@ -545,16 +543,12 @@ class WorkflowRuns:
         handler.scope["answer"] = value
         handler.scope[f"answers.{ask.expect}"] = value
         handler.at = max(handler.at, now)
-        next_step = handler.workflow.steps[handler.pc]
-        handler.step_started = handler.at
-        self._begin_step(handler, ask.expect, next_step, handler.at)
+        self._begin_step(handler, ask.expect, handler.at)
 
-    def _begin_step(
-        self, handler: Handler, input_event: str, step: Step | None = None, now: float | None = None
-    ) -> None:
-        step = step or handler.workflow.steps[0]
-        handler.step_started = handler.started_at if now is None else now
-        self._step_state(handler, step, "running", handler.step_started, input_name=input_event)
+    def _begin_step(self, handler: Handler, input_event: str, now: float) -> None:
+        """A workflow step starts (at the start, or on an answer) with the step at ``handler.pc``."""
+        handler.step_started = now
+        self._step_state(handler, handler.workflow.steps[handler.pc], "running", now, input_name=input_event)
 
     def _step_state(
         self,
