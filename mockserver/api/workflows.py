@@ -35,7 +35,6 @@ DEFAULT_HEARTBEAT = 25.0  # seconds between two ": heartbeat" comments on an idl
 _JSON = (b"content-type", b"application/json")
 _SSE = (b"content-type", b"text/event-stream; charset=utf-8")
 _NDJSON = (b"content-type", b"application/x-ndjson")
-_NO_CACHE = (b"cache-control", b"no-cache")
 _HEARTBEAT = b": heartbeat\n\n"
 # the appserver's CORS preflight answer (FastAPI's CORSMiddleware, allow_origins=["*"] with credentials)
 _PREFLIGHT_HEADERS = [
@@ -462,7 +461,7 @@ class WorkflowServer:
         """Send the handler's events after the cursor as they come, until its terminal event has
         gone out or the client leaves; a heartbeat comment every ``heartbeat`` idle seconds (SSE)."""
         handler, runs = stream.handler, self.runs
-        headers = [_SSE if stream.sse else _NDJSON, _NO_CACHE, *cors]
+        headers = [_SSE if stream.sse else _NDJSON, *cors]  # as the real server: no cache-control
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         disconnected = asyncio.ensure_future(_disconnect(receive))
         position = max(stream.cursor + 1, 0)  # sequence numbers are positions in the log
