@@ -18,6 +18,7 @@ from mockserver.config import (
     DEFAULT_JOB_DURATION,
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_ENDED_HANDLERS,
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_MAX_JSON_DEPTH,
     DEFAULT_PORT,
@@ -33,6 +34,13 @@ def _non_negative_float(text: str) -> float:
     value = float(text)
     if value < 0 or value != value:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, zero or more, not {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a number of seconds above zero")
     return value
 
 
@@ -173,6 +181,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a JSON or YAML fixture (or snapshot) loaded into an empty state at start and at every reset",
     )
+    serve.add_argument(
+        "--workflows",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="a scenario file (YAML or JSON): serve its deployment's workflows at /deployments/<name>/ "
+        "(repeatable, one deployment per file; docs/workflows.md)",
+    )
+    serve.add_argument(
+        "--sse-heartbeat",
+        type=_positive_float,
+        default=25.0,
+        metavar="SECONDS",
+        help="seconds between two heartbeat comments on an idle workflow event stream (default %(default)s)",
+    )
+    serve.add_argument(
+        "--max-ended-handlers",
+        type=_whole_number("a number of handlers, 1 or more", lowest=1),
+        default=DEFAULT_MAX_ENDED_HANDLERS,
+        metavar="N",
+        help="how many ended workflow handlers are kept, the oldest forgotten first (default %(default)s)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     # the contract harness (contracts/): Schemathesis runs and the static spec diff
@@ -184,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> Config:
     """The Config of parsed ``serve`` options (also used by mockserver.testing to run the fake)."""
+    if args.workflows and args.profile != "default":
+        raise SystemExit(
+            "llamacloud-mock: --workflows serves the workflow server of the default profile, not --profile seed"
+        )
     return Config(
         api_keys=tuple(args.api_keys),
         db_path=args.db,
@@ -205,6 +240,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
         lenient=args.lenient,
         journal_size=args.journal_size,
         seed_file=args.seed_file,
+        workflows=tuple(args.workflows),
+        sse_heartbeat=args.sse_heartbeat,
+        max_ended_handlers=args.max_ended_handlers,
     )
 
 
@@ -224,6 +262,7 @@ def serve(args: argparse.Namespace) -> int:
 
         from mockserver.admin.fixtures import FixtureFileError
         from mockserver.app import create_app
+        from mockserver.domain.scenarios import ScenarioError
         from mockserver.storage import StateFileError
         from mockserver.ui import UI_PATH
 
@@ -231,7 +270,7 @@ def serve(args: argparse.Namespace) -> int:
         config = config_from_args(args)
         try:
             app = create_app(config)
-        except StateFileError as e:
+        except (StateFileError, ScenarioError) as e:
             log.error("cannot start: %s", e)
             return 2
         except FixtureFileError as e:
@@ -263,6 +302,13 @@ def serve(args: argparse.Namespace) -> int:
         )
     if config.seed_file:
         log.info("seed: %s, loaded into an empty state at start and at every reset", config.seed_file)
+    for deployment in app.state.workflows.deployments.values():
+        log.info(
+            "workflows: %s served at /deployments/%s/ (%s)",
+            ", ".join(deployment.workflows),
+            deployment.name,
+            deployment.source,
+        )
     if config.lenient:
         log.info("lenient: unknown ids read by GET materialize (--lenient)")
     log.info(
