@@ -10,7 +10,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from mockserver import __version__
 from mockserver.config import (
@@ -18,6 +18,7 @@ from mockserver.config import (
     DEFAULT_JOB_DURATION,
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_ENDED_HANDLERS,
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_MAX_JSON_DEPTH,
     DEFAULT_PORT,
@@ -26,6 +27,9 @@ from mockserver.config import (
 )
 from mockserver.limits import MAX_JSON_DEPTH
 
+if TYPE_CHECKING:
+    from mockserver.state import FakeState
+
 log = logging.getLogger("llamacloud_mock")
 
 
@@ -33,6 +37,13 @@ def _non_negative_float(text: str) -> float:
     value = float(text)
     if value < 0 or value != value:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, zero or more, not {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a number of seconds above zero")
     return value
 
 
@@ -173,6 +184,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a JSON or YAML fixture (or snapshot) loaded into an empty state at start and at every reset",
     )
+    serve.add_argument(
+        "--workflows",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="a scenario file (YAML or JSON): serve its deployment's workflows at /deployments/<name>/ "
+        "(repeatable, one deployment per file; docs/workflows.md)",
+    )
+    serve.add_argument(
+        "--sse-heartbeat",
+        type=_positive_float,
+        default=25.0,
+        metavar="SECONDS",
+        help="seconds between two heartbeat comments on an idle workflow event stream (default %(default)s)",
+    )
+    serve.add_argument(
+        "--max-ended-handlers",
+        type=_whole_number("a number of handlers, 1 or more", lowest=1),
+        default=DEFAULT_MAX_ENDED_HANDLERS,
+        metavar="N",
+        help="how many ended workflow handlers are kept, the oldest forgotten first (default %(default)s)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     # the contract harness (contracts/): Schemathesis runs and the static spec diff
@@ -184,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> Config:
     """The Config of parsed ``serve`` options (also used by mockserver.testing to run the fake)."""
+    if args.workflows and args.profile != "default":
+        raise SystemExit(
+            "llamacloud-mock: --workflows serves the workflow server of the default profile, not --profile seed"
+        )
     return Config(
         api_keys=tuple(args.api_keys),
         db_path=args.db,
@@ -205,6 +243,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
         lenient=args.lenient,
         journal_size=args.journal_size,
         seed_file=args.seed_file,
+        workflows=tuple(args.workflows),
+        sse_heartbeat=args.sse_heartbeat,
+        max_ended_handlers=args.max_ended_handlers,
     )
 
 
@@ -224,13 +265,14 @@ def serve(args: argparse.Namespace) -> int:
 
         from mockserver.admin.fixtures import FixtureFileError
         from mockserver.app import create_app
+        from mockserver.domain.scenarios import ScenarioError
         from mockserver.storage import StateFileError
 
         logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
         config = config_from_args(args)
         try:
             app = create_app(config)
-        except StateFileError as e:
+        except (StateFileError, ScenarioError) as e:
             log.error("cannot start: %s", e)
             return 2
         except FixtureFileError as e:
@@ -274,18 +316,19 @@ def serve(args: argparse.Namespace) -> int:
         )
         return 2
     host, port = sock.getsockname()[:2]
-    print(banner(config, f"http://{_url_host(host)}:{port}", app.state.clock.now_iso()), flush=True)
+    print(banner(config, f"http://{_url_host(host)}:{port}", app.state), flush=True)
     server.run(sockets=[sock])
     return 0
 
 
-def banner(config: Config, url: str, now: str) -> str:
+def banner(config: Config, url: str, state: FakeState) -> str:
     """What a user needs to start: the address first (its line is what scripts wait for), then what is
     served, where to look and steer, whether keys are checked, and where the state is kept."""
     from mockserver.api import PROFILES
     from mockserver.ui import UI_PATH
 
-    apis = [api.spec.removesuffix(".yaml") for api in PROFILES[config.profile].apis if api.spec != "admin.yaml"]
+    own_lines = ("admin.yaml", "workflows.yaml")  # each has a line of its own below
+    apis = [api.spec.removesuffix(".yaml") for api in PROFILES[config.profile].apis if api.spec not in own_lines]
     wire = "the real wire format" if config.profile == "default" else "the published seed spec, under /api/v1"
     lines = [
         f"llamacloud-mock {__version__} serving on {url}",
@@ -308,10 +351,16 @@ def banner(config: Config, url: str, now: str) -> str:
         f"  jobs:      {config.job_duration} s each, half queued, half running (--job-duration)",
     ]
     if config.virtual_clock:
-        state = "running" if config.clock_running else "frozen"
-        lines.append(f"  clock:     virtual, {state} at {now} (move it with POST /_mock/clock/advance)")
+        running = "running" if config.clock_running else "frozen"
+        now = state.clock.now_iso()
+        lines.append(f"  clock:     virtual, {running} at {now} (move it with POST /_mock/clock/advance)")
     if config.seed_file:
         lines.append(f"  seed:      {config.seed_file}, loaded into an empty state at start and at every reset")
+    for deployment in state.workflows.deployments.values():
+        workflows = ", ".join(deployment.workflows)
+        lines.append(f"  workflows: {workflows} at {url}/deployments/{deployment.name}/ ({deployment.source})")
+    if not state.workflows.deployments and config.profile == "default":
+        lines.append("  workflows: none (pass --workflows FILE to serve a scenario file's deployment)")
     if config.lenient:
         lines.append("  lenient:   unknown ids read by GET materialize (--lenient)")
     lines.append("  docs:      llamacloud-mock serve --help; the project's docs/ (make docs-serve) for the rest")

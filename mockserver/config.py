@@ -13,6 +13,10 @@ from mockserver.limits import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_JSON_DEPTH
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
 DEFAULT_PROJECT_ID = "00000000-0000-4000-8000-000000000001"
+# Ended workflow handlers kept (the oldest forgotten first): about 2.3 KB each for a one-step run, so
+# a few hundred MB at most under a long load test, and far more than a test reads (the real
+# server's memory store keeps 1,000).
+DEFAULT_MAX_ENDED_HANDLERS = 100_000
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ class Config:
         harness catches them; empty in normal use.
     fast_path: serve valid requests of plain operations without connexion's per-request work
         (mockserver/fastpath.py); off, connexion serves every request (same answers, slower).
+    workflows: scenario files, one deployment each, served at /deployments/<name>/ (docs/workflows.md).
+    sse_heartbeat: seconds between two heartbeat comments on an idle workflow event stream.
+    max_ended_handlers: how many ended workflow handlers are kept (the oldest are forgotten first).
     """
 
     api_keys: tuple[str, ...] = ()
@@ -66,6 +73,9 @@ class Config:
     profile: str = "default"
     drift: tuple[str, ...] = ()
     fast_path: bool = True
+    workflows: tuple[Path, ...] = ()
+    sse_heartbeat: float = 25.0
+    max_ended_handlers: int = DEFAULT_MAX_ENDED_HANDLERS
 
     @property
     def files_path(self) -> Path | None:

@@ -15,7 +15,9 @@ from mockserver.domain.files import FileStore
 from mockserver.domain.ids import IdFactory
 from mockserver.domain.jobs import JobEngine, Schedule
 from mockserver.domain.projects import ProjectStore, project_ids_of
+from mockserver.domain.scenarios import load_scenario
 from mockserver.domain.webhooks import WebhookDispatcher
+from mockserver.domain.workflow_runs import WORKFLOW_HANDLERS, WorkflowRuns
 from mockserver.storage import Database
 
 
@@ -60,6 +62,16 @@ class FakeState:
                 self.extraction.jobs_table.documents(),
                 self.extract_v2.table.documents(),
             ),
+        )
+
+        # the workflow server's deployments (scenario files) and their runs; in the database with --db only
+        # (in memory, a table would hold each event log twice for nothing)
+        self.workflows = WorkflowRuns(
+            [load_scenario(path) for path in config.workflows],
+            self.clock,
+            config.id_seed,
+            self.db.table(WORKFLOW_HANDLERS) if config.db_path else None,
+            config.max_ended_handlers,
         )
 
         # test-harness settings (mockserver/admin/): not state, but reset with it

@@ -108,7 +108,7 @@ def test_serve_says_only_what_a_user_can_act_on():
     url = block[0].rsplit(" ", 1)[1].strip()
     assert url.startswith("http://127.0.0.1:") and block[0].startswith("llamacloud-mock "), lines
     fields = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in block[1:]}
-    assert list(fields) == ["APIs", "dashboard", "admin API", "auth", "state", "jobs", "clock", "docs"]
+    assert list(fields) == ["APIs", "dashboard", "admin API", "auth", "state", "jobs", "clock", "workflows", "docs"]
     assert fields["APIs"] == (
         "agent_data, extraction_v1, extract_v2, beta_files, projects (profile default: the real wire format); "
         f"give SDKs {url} as base URL"
@@ -118,4 +118,5 @@ def test_serve_says_only_what_a_user_can_act_on():
     assert fields["auth"] == "any non-empty bearer token (pass --api-key KEY to restrict)"
     assert fields["state"] == "in memory (pass --db PATH to keep it across restarts)"
     assert fields["clock"].startswith("virtual, frozen at ")
+    assert fields["workflows"] == "none (pass --workflows FILE to serve a scenario file's deployment)"
     assert not [line for line in lines if "Warning" in line or "warn" in line.lower()], lines

@@ -1,6 +1,6 @@
 """The shipped package speaks for itself: the wheel built from the project's files, installed (not
 editable) in a fresh venv, serves the fake with no repository around it: specs, their generated JSON
-copies and the dashboard's files come from the wheel.
+copies, the scenario files' schema and the dashboard's files come from the wheel.
 
 The venv reuses .venv's installed dependencies (a path appended to its sys.path, after its own
 site-packages, so that the wheel's llamacloud-mock is the one imported) rather than downloading them
@@ -65,8 +65,10 @@ def test_the_wheel_serves_with_no_repository_around(tmp_path):
     version = subprocess.run([command, "--version"], cwd=elsewhere, capture_output=True, text=True, check=True)
     assert version.stdout.strip() == f"llamacloud-mock {__version__}"
 
+    scenario = elsewhere / "echo.yaml"  # read against the schema the wheel ships
+    scenario.write_text("deployment: app\nworkflows:\n  echo:\n    steps:\n      - stop: {result: '${start.text}'}\n")
     server = subprocess.Popen(
-        [command, "serve", "--port", "0", "--log-level", "warning"],
+        [command, "serve", "--port", "0", "--log-level", "warning", "--workflows", str(scenario)],
         cwd=elsewhere,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -82,6 +84,8 @@ def test_the_wheel_serves_with_no_repository_around(tmp_path):
             assert client.get(f"/api/v1/beta/agent-data/{created.json()['id']}").json()["data"] == {"a": 1}
             page = client.get("/_mock/ui/")
             assert page.status_code == 200 and "<html" in page.text.lower()
+            run = client.post("/deployments/app/workflows/echo/run", json={"start_event": {"text": "hi"}})
+            assert (run.status_code, run.json()["result"]["value"]) == (200, {"result": "hi"})
             status = client.get("/_mock/status").json()
             assert status["version"] == __version__
         imported = [python, "-c", "import mockserver; print(mockserver.__file__)"]

@@ -44,7 +44,8 @@ def runnable_blocks() -> list:
         assert len(found) == len(MARK.findall(text)), f"{page}: a <!-- run --> not followed by a fenced block"
         for match in found:
             line = text.count("\n", 0, match.start()) + 2
-            options = (match["options"] or "").split()
+            # a path of the repository (a scenario file) is read from it, wherever pytest runs
+            options = [str(ROOT / o) if (ROOT / o).is_file() else o for o in (match["options"] or "").split()]
             where = f"{page.relative_to(ROOT)}:{line}"
             blocks.append(pytest.param(match["language"], match["code"], options, id=where))
     return blocks
