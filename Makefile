@@ -22,6 +22,13 @@ define apt-install
   fi; }
 endef
 
+# $(call need-node,TARGET,WHAT): stop, saying what to install, when node or npm is missing.
+define need-node
+@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+  echo "make $(1) needs node (18 or newer) and npm, for $(2): install them (sudo apt-get install nodejs npm on Debian/Ubuntu, brew install node on macOS) and run it again" >&2; \
+  exit 1; }
+endef
+
 # The two official Python SDK generations pin incompatible llama-cloud versions: one venv each.
 # (The recipes quote each pin: unquoted, the shell reads "pytest>=8" as a redirection to a file "=8".)
 SDK_V2_VENV  := .venvs/sdk-v2
@@ -105,6 +112,7 @@ $(BIN)/.ui-installed: pyproject.toml $(BIN)/.installed
 	@touch $@
 
 $(UI_DIR)/node_modules/.installed: $(UI_DIR)/package.json $(UI_DIR)/package-lock.json
+	$(call need-node,test-ui,axe-core (the dashboard's accessibility checks))
 	cd $(UI_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -134,6 +142,7 @@ test-agents: install $(AGENTS_VENV)/.installed
 # lock file), installed by npm, run by node's own test runner against a server started from .venv.
 TS_DIR := tests/sdk/ts
 $(TS_DIR)/node_modules/.installed: $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
+	$(call need-node,test-sdk-ts,the TypeScript SDK's tests)
 	cd $(TS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -146,6 +155,7 @@ test-sdk-ts: install $(TS_DIR)/node_modules/.installed
 # tests/workflows/js/package.json and its lock file) by node, started from pytest with the target's URL.
 WF_JS_DIR := tests/workflows/js
 $(WF_JS_DIR)/node_modules/.installed: $(WF_JS_DIR)/package.json $(WF_JS_DIR)/package-lock.json
+	$(call need-node,test-workflows,the JavaScript workflow clients)
 	cd $(WF_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -204,7 +214,7 @@ seed-diff: install
 BENCH_ARGS ?=
 PRISM_DIR  := bench/prism
 $(PRISM_DIR)/node_modules/.installed: $(PRISM_DIR)/package.json $(PRISM_DIR)/package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "make bench needs node and npm (for Prism, the baseline): install them, e.g. apt-get install nodejs npm" >&2; exit 1; }
+	$(call need-node,bench,Prism (the baseline))
 	cd $(PRISM_DIR) && SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
