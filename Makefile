@@ -44,7 +44,7 @@ help:
 	@echo "make screenshots  refresh docs/img/dashboard-*.png from the dashboard's browser tests"
 	@echo "make docs       build the docs site into site/ (strict: a broken link fails); docs-serve: live, on 127.0.0.1:8000"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
-	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in README.md; BENCH_ARGS=, bench-quick)"
+	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in docs/benchmarks.md; BENCH_ARGS=, bench-quick)"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
 	@echo "make seed-diff  regenerate contracts/reports/seed-vs-real.md (the seed spec vs the real wire format)"
 
@@ -124,7 +124,7 @@ UI_TEST := LLAMACLOUD_MOCK_UI_TESTS=required $(BIN)/python -m pytest $(UI_DIR) -
 test-ui: $(BIN)/.ui-installed $(UI_DIR)/node_modules/.installed ui-chromium
 	$(UI_TEST)
 
-# The pictures of docs/dashboard.md and the README, taken by the same tests.
+# The pictures of docs/ (the dashboard page, the README), taken by the same tests.
 screenshots: $(BIN)/.ui-installed $(UI_DIR)/node_modules/.installed ui-chromium
 	LLAMACLOUD_MOCK_SCREENSHOTS=$(abspath docs/img) $(UI_TEST)
 
@@ -208,7 +208,7 @@ contract: install
 seed-diff: install
 	$(BIN)/llamacloud-mock diff openapi/seed/llamaextract-api.yaml openapi/extraction_v1.yaml -o contracts/reports/seed-vs-real.md
 
-# Benchmarks (bench/, figures in README.md): wrk drives the servers; Stoplight Prism, pinned in
+# Benchmarks (bench/, figures in docs/benchmarks.md): wrk drives the servers; Stoplight Prism, pinned in
 # bench/prism/package.json and its lock file, is the stateless baseline. BENCH_ARGS adds options,
 # e.g. BENCH_ARGS="--only 5,6,7" or "--load-seconds 10"; `make bench-quick` is a 2-minute smoke run.
 BENCH_ARGS ?=
