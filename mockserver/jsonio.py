@@ -28,8 +28,20 @@ def _jsonable(value: Any) -> Any:
 def dumps(value: Any) -> bytes:
     try:
         return orjson.dumps(value, default=_jsonable)
-    except TypeError:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False, default=_jsonable).encode()
+    except TypeError:  # an integer past 64 bits somewhere: the standard library writes it
+        return json.dumps(_finite(value), separators=(",", ":"), allow_nan=False, default=_jsonable).encode()
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with infinite floats as null, as orjson writes them: 1e400 parses (to inf) and is
+    kept, so a document holding it and a long integer must still be written."""
+    if isinstance(value, float):
+        return value if value - value == 0 else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _reject_constant(name: str) -> Any:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 AGENTS = "/api/v1/extraction/extraction-agents"
 SCHEMA = {"type": "object", "properties": {"vendor": {"type": "string"}}}
 TEXT = b"Vendor: Globex\nTotal: 12\n"
@@ -11,6 +13,11 @@ TEXT = b"Vendor: Globex\nTotal: 12\n"
 def ok(response) -> dict:
     assert response.status_code < 300, response.text
     return response.json()
+
+
+# the deployment of examples/workflows/wfdemo.yaml, when a server serves it
+WORKFLOWS = "/deployments/wfdemo"
+WORKFLOWS_SCENARIO = Path(__file__).resolve().parent.parent / "examples" / "workflows" / "wfdemo.yaml"
 
 
 def populate(client, profile: str, project: str) -> dict[str, str]:
@@ -47,7 +54,7 @@ def populate(client, profile: str, project: str) -> dict[str, str]:
         )
     )
     record = ok(client.post("/api/v1/beta/agent-data", params=a, json={"deployment_name": "app", "data": {"v": 1}}))
-    return {
+    ids = {
         "file": file["id"],
         "agent": agent["id"],
         "job": job["id"],
@@ -56,3 +63,7 @@ def populate(client, profile: str, project: str) -> dict[str, str]:
         "v2_job": v2_job["id"],
         "record": record["id"],
     }
+    if client.get(f"{WORKFLOWS}/workflows").status_code == 200:  # served with the example scenario
+        ended = ok(client.post(f"{WORKFLOWS}/workflows/echo/run", json={"start_event": {"text": "t"}}))
+        ids["handler"] = ended["handler_id"]  # ended: its event stream answers at once
+    return ids

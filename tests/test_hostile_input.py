@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from populated import populate
+from populated import WORKFLOWS_SCENARIO, populate
 
 from mockserver.admin.snapshot import snapshot
 from mockserver.api import PROFILES
@@ -95,6 +95,8 @@ def _fill(path: str, ids: dict[str, str], trick: str | None = None) -> str:
         if trick is not None:
             return trick
         name = match.group(1)
+        if path.startswith("/deployments/"):
+            return {"deployment_name": "wfdemo", "name": "echo", "handler_id": ids.get("handler", "none")}[name]
         if name == "job_id":
             return ids.get("v2_job" if path.startswith("/api/v2") else "job", "none")
         if name == "file_id":
@@ -119,6 +121,8 @@ WORLDS = [("default", True), ("default", False), ("seed", True)]
 def world(request):
     profile, fast_path = request.param
     args = ["--profile", profile, "--virtual-clock", "--max-body-size", str(MAX_BODY_SIZE)]
+    if profile == "default":  # and the workflow server, with the example scenario
+        args += ["--workflows", str(WORKFLOWS_SCENARIO)]
     if not fast_path:
         args.append("--no-fast-path")
     with run_server(args) as mock, mock.http_client(timeout=TIMEOUT) as client:

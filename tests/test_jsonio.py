@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -118,3 +119,10 @@ def test_documents_over_the_orjson_limit_parse_the_same():
     assert len(data) > jsonio.ORJSON_MAX_BYTES  # the standard library's path, by size
     same(data)
     assert jsonio.loads(data) == records
+
+
+def test_a_document_with_a_long_integer_and_an_infinite_float_is_written_as_orjson_writes_infinity():
+    # the journal's read-back of a 1e400 body beside one with a 30-digit integer answered 500
+    document = {"big": 123456789012345678901234567890, "inf": jsonio.loads(b"1e400"), "list": [float("-inf"), 1.5]}
+    assert jsonio.dumps(document) == b'{"big":123456789012345678901234567890,"inf":null,"list":[null,1.5]}'
+    assert jsonio.dumps({"inf": float("inf")}) == orjson.dumps({"inf": float("inf")}) == b'{"inf":null}'

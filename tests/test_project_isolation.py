@@ -174,6 +174,7 @@ CASES: dict[tuple[str, str], Case] = {
 NOT_PROJECT_SCOPED = {
     "admin.yaml": "the fake's own controls (/_mock/): the whole server, every project, by design",
     "projects.yaml": "the organization's project list: every project is readable from every other",
+    "workflows.yaml": "the workflow server: its path names the deployment, and the real server reads no project",
     "download_file_content": "a presigned URL: its token is the capability, as in the real API (no key, no project)",
 }
 
