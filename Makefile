@@ -170,8 +170,8 @@ test-examples: $(SDK_V2_VENV)/.project $(SDK_V01_VENV)/.project
 	cd $(EXAMPLE) && $(abspath $(SDK_V01_VENV))/bin/python -m pytest tests/v01 -q -p no:cacheprovider
 
 # Every code block of README.md and docs/ marked <!-- run --> runs against a fresh fake (tests/docs):
-# Python in the venv of the SDK it imports, JavaScript by node beside the TypeScript SDK.
-test-docs: install $(SDK_V2_VENV)/.installed $(SDK_V01_VENV)/.installed $(TS_DIR)/node_modules/.installed
+# Python in the venv of the client it imports, JavaScript by node beside the TypeScript SDK.
+test-docs: install $(SDK_V2_VENV)/.installed $(SDK_V01_VENV)/.installed $(AGENTS_VENV)/.installed $(TS_DIR)/node_modules/.installed
 	$(BIN)/python -m pytest tests/docs -q -p no:cacheprovider
 
 # The docs site (mkdocs.yml): the references of docs/reference/ are generated first, from the CLI's

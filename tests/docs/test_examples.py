@@ -5,8 +5,8 @@ to start its fake with options of ``llamacloud-mock serve`` (HTML comments: invi
 docs site). Its language says how it runs:
 
 * ``bash``: by bash with ``set -euo pipefail`` (so a failing ``curl --fail`` fails the example);
-* ``python``: in the venv of the SDK it imports (``llama_cloud_services``: .venvs/sdk-v01; ``llama_cloud``:
-  .venvs/sdk-v2), else in .venv;
+* ``python``: in the venv of the client it imports (``llama_agents``: .venvs/agents; ``llama_cloud_services``:
+  .venvs/sdk-v01; ``llama_cloud``: .venvs/sdk-v2), else in .venv;
 * ``js``/``typescript``-flavoured JavaScript (``js``): by node beside tests/sdk/ts/node_modules.
 
 Each block gets a fake of its own, started with the defaults of ``llamacloud-mock serve``; the address
@@ -52,7 +52,9 @@ def runnable_blocks() -> list:
 
 
 def _python_for(code: str) -> str:
-    if re.search(r"^\s*(from|import) llama_cloud_services", code, re.MULTILINE):
+    if re.search(r"^\s*(from|import) llama_agents", code, re.MULTILINE):
+        venv = ".venvs/agents"
+    elif re.search(r"^\s*(from|import) llama_cloud_services", code, re.MULTILINE):
         venv = ".venvs/sdk-v01"
     elif re.search(r"^\s*(from|import) llama_cloud\b", code, re.MULTILINE):
         venv = ".venvs/sdk-v2"
