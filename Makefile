@@ -40,7 +40,7 @@ SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytes
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
-	@echo "make test       the whole suite: unit, HTTP, persistence, the dashboard in Chromium, both official Python SDKs, the TypeScript SDK, the workflow server's clients, the vendor's workflow server on the fake, examples/"
+	@echo "make test       the whole suite: unit, HTTP, persistence, the dashboard in Chromium, both official Python SDKs, the TypeScript SDK, the workflow server's clients, the vendor's workflow server on the fake, examples/, the docs' runnable examples"
 	@echo "make screenshots  refresh docs/img/dashboard-*.png from the dashboard's browser tests"
 	@echo "make docs       build the docs site into site/ (strict: a broken link fails); docs-serve: live, on 127.0.0.1:8000"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
