@@ -36,7 +36,7 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs docs docs-serve docs-reference generate check-generated bench bench-wrk bench-quick clean contract seed-diff
+.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs docs docs-serve docs-reference generate check-generated bench bench-wrk bench-quick bench-charts clean contract seed-diff
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
@@ -45,6 +45,7 @@ help:
 	@echo "make docs       build the docs site into site/ (strict: a broken link fails); docs-serve: live, on 127.0.0.1:8000"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
 	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in docs/benchmarks.md; BENCH_ARGS=, bench-quick)"
+	@echo "make bench-charts  draw docs/img/bench-*.png from a run's JSON (BENCH_JSON=, default reports/bench.json)"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
 	@echo "make seed-diff  regenerate contracts/reports/seed-vs-real.md (the seed spec vs the real wire format)"
 
@@ -230,6 +231,12 @@ bench: install bench-wrk ui-chromium $(BIN)/.ui-installed $(PRISM_DIR)/node_modu
 bench-quick: install bench-wrk ui-chromium $(BIN)/.ui-installed $(PRISM_DIR)/node_modules/.installed $(AGENTS_VENV)/.installed
 	@$(COMPILE)
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
+
+# The charts of docs/benchmarks.md (docs/img/bench-*.png), drawn from a run's figures: BENCH_JSON names the
+# run (default reports/bench.json, what make bench writes; make bench-quick writes reports/bench-quick.json).
+BENCH_JSON ?= reports/bench.json
+bench-charts: install
+	$(BIN)/python -m bench.charts $(BENCH_JSON)
 
 clean:
 	rm -rf $(VENV) .venvs build site docs/reference *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules $(UI_DIR)/node_modules
