@@ -134,3 +134,24 @@ def for_operations(aid: Any, *labels: str) -> Any:
 
     hook.__name__ = aid.__name__
     return hook
+
+
+# the deployment and workflows of examples/workflows/wfdemo.yaml, which the contract's fake serves
+SCENARIO_DEPLOYMENT = "wfdemo"
+SCENARIO_WORKFLOWS = ("hitl", "echo", "boom")
+SYNC_WORKFLOWS = ("echo", "boom")  # a sync run of hitl waits for an answer no fuzzer sends
+
+
+def scenario_workflows(context: Any, case: Any) -> Any:
+    """Workflow server: the scenario's deployment and workflows in most positive cases (random names
+    are all 404s), and never a sync run of a workflow that waits for a human."""
+    params = case.path_parameters
+    if params is None:
+        return case
+    sync = case.operation.label.endswith("/run")
+    if _positive(case) and "deployment_name" in params and _fraction(params) < SHARE:
+        params["deployment_name"] = SCENARIO_DEPLOYMENT
+    if "name" in params and (sync or (_positive(case) and _fraction(params["name"]) < SHARE)):
+        names = SYNC_WORKFLOWS if sync else SCENARIO_WORKFLOWS
+        params["name"] = names[int(_fraction([params["name"], "name"]) * len(names))]
+    return case

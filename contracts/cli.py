@@ -144,7 +144,7 @@ def run_contract(args: argparse.Namespace) -> int:
                 return 2
             from contracts.fake import serve
 
-            with serve(target.profile) as (url, key):
+            with serve(target.profile, target.fake_args) as (url, key):
                 result = run(target, base_url=url, token=key, options=options)
         else:
             token = args.token or os.environ.get("LLAMA_CLOUD_API_KEY")

@@ -84,6 +84,7 @@ class Target:
     exclusions: tuple[Exclusion, ...] = ()
     aids: tuple[Callable, ...] = ()  # map_case hooks (contracts/aids.py)
     description: str = ""
+    fake_args: tuple[str, ...] = ()  # more options of the fake serving it (`serve`, relative to the project)
 
     def load(self) -> dict[str, Any]:
         return yaml.safe_load(self.spec.read_text())
@@ -294,7 +295,61 @@ SEED = Target(
     ),
     exclusions=(*COMMON_EXCLUSIONS, SEED_LIST_WITHOUT_PROJECT),
 )
-KNOWN = {target.spec.resolve(): target for target in (AGENT_DATA, EXTRACTION_V1, EXTRACT_V2, SEED)}
+HANDLER_500 = Exclusion(
+    id="workflow-handler-500",
+    checks=("not_a_server_error",),
+    operations=(
+        "POST /deployments/{deployment_name}/workflows/{name}/run",
+        "GET /deployments/{deployment_name}/handlers/{handler_id}",
+        "GET /deployments/{deployment_name}/results/{handler_id}",
+    ),
+    reason=(
+        "The real workflow server answers a run that failed or was cancelled with 500 and the Handler "
+        "as the body (its clients read it: the UI's useHandler takes a 500 body with `handler_id` and "
+        "`status` as the handler). The spec declares that 500; Schemathesis flags every 5xx regardless."
+    ),
+    applies=lambda body, status: (
+        status == 500 and isinstance(body, dict) and body.get("status") in ("failed", "cancelled")
+    ),
+)
+SCENARIO_EVENTS = Exclusion(
+    id="workflow-scenario-events",
+    checks=("positive_data_acceptance",),
+    operations=(
+        "POST /deployments/{deployment_name}/workflows/{name}/run",
+        "POST /deployments/{deployment_name}/workflows/{name}/run-nowait",
+        "POST /deployments/{deployment_name}/events/{handler_id}",
+    ),
+    reason=(
+        "Which fields a workflow's start event takes, which event types a run can be sent and what their "
+        "values hold are the deployment's (a scenario file's `start`, `expect` and `expect_schema`), not "
+        "the spec's: the spec types them as any object. A start event or event that breaks them, or a JSON "
+        "string that is no JSON object, is rejected with 400 in the real server's words."
+    ),
+    applies=lambda body, status: (
+        status == 400
+        and isinstance(body, dict)
+        and isinstance(body.get("detail"), str)
+        and body["detail"].startswith(
+            (
+                "Validation error for 'start_event'",
+                "Failed to deserialize event",
+                "Invalid event type",
+                "Invalid client data",
+            )
+        )
+    ),
+)
+WORKFLOWS = Target(
+    name="workflows",
+    spec=OPENAPI / "workflows.yaml",
+    profile="default",
+    description="The LlamaDeploy workflow server (openapi/workflows.yaml), serving examples/workflows/wfdemo.yaml",
+    exclusions=(HANDLER_500, SCENARIO_EVENTS),
+    aids=(aids.scenario_workflows,),
+    fake_args=("--workflows", "examples/workflows/wfdemo.yaml"),
+)
+KNOWN = {target.spec.resolve(): target for target in (AGENT_DATA, EXTRACTION_V1, EXTRACT_V2, SEED, WORKFLOWS)}
 # the fake's own controls, not a LlamaCloud API: not a contract target
 NOT_TARGETS = ("admin.yaml",)
 

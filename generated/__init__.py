@@ -20,6 +20,7 @@ SPEC_PACKAGES = {
     "extract_v2.yaml": "extract_v2",
     "beta_files.yaml": "beta_files",
     "projects.yaml": "projects",
+    "workflows.yaml": "workflows",
     "derived/seed-3.0.yaml": "seed"
 }
 

@@ -88,6 +88,7 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
     # connexion's error layers and routing; a handler's exception on it is raised again inside
     # those layers (mockserver/fastpath.py).
     layers = [harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys)]
+    layers += [functools.partial(api.layer, state=state) for api in profile.apis if api.layer is not None]
     if config.drift:  # deliberate departures from the specs, for the contract harness's own tests
         layers.append(functools.partial(DriftMiddleware, drifts=config.drift))
     middlewares = list(MIDDLEWARES)
@@ -96,7 +97,7 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
         middlewares.insert(middlewares.index(RoutingMiddleware), RaiseHandlerError)
     app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=[*layers, *middlewares])
     with _specs_trusted():
-        for api in profile.apis:
+        for api in (api for api in profile.apis if api.layer is None):
             adapter = api.adapter(state)
             app.add_api(
                 load_spec(api.spec),

@@ -10,6 +10,9 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 PROTECTED_PREFIX = "/api/"
+# the workflow server: open when the server has no --api-key (as `llamactl serve` is, and an
+# EventSource cannot send a token), the same bearer rule as /api/ otherwise (CORS preflights excepted)
+KEYED_PREFIX = "/deployments/"
 
 
 def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -37,7 +40,10 @@ class BearerAuthMiddleware:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PROTECTED_PREFIX):
+        if scope["type"] == "http" and (
+            scope["path"].startswith(PROTECTED_PREFIX)
+            or (self.api_keys and scope["path"].startswith(KEYED_PREFIX) and scope["method"] != "OPTIONS")
+        ):
             problem = self._problem(bearer_token(scope["headers"]))
             if problem:
                 body = orjson.dumps({"detail": problem})

@@ -30,6 +30,13 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a number of seconds above zero")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llamacloud-mock", description="A stateful local fake of LlamaCloud's REST APIs."
@@ -126,6 +133,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a JSON or YAML fixture (or snapshot) loaded into an empty state at start and at every reset",
     )
+    serve.add_argument(
+        "--workflows",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="a scenario file (YAML or JSON): serve its deployment's workflows at /deployments/<name>/ "
+        "(repeatable, one deployment per file; docs/workflows.md)",
+    )
+    serve.add_argument(
+        "--sse-heartbeat",
+        type=_positive_float,
+        default=25.0,
+        metavar="SECONDS",
+        help="seconds between two heartbeat comments on an idle workflow event stream (default %(default)s)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     # the contract harness (contracts/): Schemathesis runs and the static spec diff
@@ -158,6 +181,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
         lenient=args.lenient,
         journal_size=args.journal_size,
         seed_file=args.seed_file,
+        workflows=tuple(args.workflows),
+        sse_heartbeat=args.sse_heartbeat,
     )
 
 
@@ -180,13 +205,14 @@ def serve(args: argparse.Namespace) -> int:
 
         from mockserver.admin.fixtures import FixtureFileError
         from mockserver.app import create_app
+        from mockserver.domain.scenarios import ScenarioError
         from mockserver.storage import StateFileError
 
         logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
         config = config_from_args(args)
         try:
             app = create_app(config)
-        except (StateFileError, FixtureFileError) as e:
+        except (StateFileError, FixtureFileError, ScenarioError) as e:
             log.error("cannot start: %s", e)
             return 2
         gc.freeze()
@@ -207,6 +233,13 @@ def serve(args: argparse.Namespace) -> int:
         )
     if config.seed_file:
         log.info("seed: %s, loaded into an empty state at start and at every reset", config.seed_file)
+    for deployment in app.state.workflows.deployments.values():
+        log.info(
+            "workflows: %s served at /deployments/%s/ (%s)",
+            ", ".join(deployment.workflows),
+            deployment.name,
+            deployment.source,
+        )
     if config.lenient:
         log.info("lenient: unknown ids read by GET materialize (--lenient)")
     log.info(

@@ -39,6 +39,8 @@ class Config:
         harness catches them; empty in normal use.
     fast_path: serve valid requests of plain operations without connexion's per-request work
         (mockserver/fastpath.py); off, connexion serves every request (same answers, slower).
+    workflows: scenario files, one deployment each, served at /deployments/<name>/ (docs/workflows.md).
+    sse_heartbeat: seconds between two heartbeat comments on an idle workflow event stream.
     """
 
     api_keys: tuple[str, ...] = ()
@@ -59,6 +61,8 @@ class Config:
     profile: str = "default"
     drift: tuple[str, ...] = ()
     fast_path: bool = True
+    workflows: tuple[Path, ...] = ()
+    sse_heartbeat: float = 25.0
 
     @property
     def files_path(self) -> Path | None:

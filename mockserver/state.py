@@ -15,7 +15,9 @@ from mockserver.domain.files import FileStore
 from mockserver.domain.ids import IdFactory
 from mockserver.domain.jobs import JobEngine, Schedule
 from mockserver.domain.projects import ProjectStore, project_ids_of
+from mockserver.domain.scenarios import load_scenario
 from mockserver.domain.webhooks import WebhookDispatcher
+from mockserver.domain.workflow_runs import WorkflowRuns
 from mockserver.storage import Database
 
 
@@ -61,6 +63,9 @@ class FakeState:
                 self.extract_v2.table.documents(),
             ),
         )
+
+        # the workflow server's deployments (scenario files) and their runs, in memory
+        self.workflows = WorkflowRuns([load_scenario(path) for path in config.workflows], self.clock, config.id_seed)
 
         # test-harness settings (mockserver/admin/): not state, but reset with it
         self.journal = Journal(config.journal_size)

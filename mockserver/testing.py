@@ -167,6 +167,28 @@ class AdminClient:
     def clear_faults(self) -> int:
         return self._call("DELETE", "/_mock/faults")["deleted"]
 
+    # -- workflow runs (the workflow server of --workflows scenario files)
+    def workflow_runs(self, deployment: str | None = None, waiting: bool | None = None) -> list[dict]:
+        """Every handler and where its run stands (``waiting_for``: the event type it waits for)."""
+        params = {k: v for k, v in {"deployment": deployment, "waiting": waiting}.items() if v is not None}
+        if "waiting" in params:
+            params["waiting"] = str(params["waiting"]).lower()
+        return self._call("GET", "/_mock/workflows/handlers", params=params)["items"]
+
+    def workflow_run(self, deployment: str, handler_id: str) -> dict:
+        return self._call("GET", f"/_mock/workflows/{deployment}/handlers/{handler_id}")
+
+    def answer_workflow_run(
+        self, deployment: str, handler_id: str, value: dict | None = None, event_type: str | None = None
+    ) -> dict:
+        """Answer what the run waits for, as POST /events would (``event_type``: default the expected one)."""
+        body = {k: v for k, v in {"value": value, "type": event_type}.items() if v is not None}
+        return self._call("POST", f"/_mock/workflows/{deployment}/handlers/{handler_id}/answer", json=body)
+
+    def fail_workflow_run(self, deployment: str, handler_id: str, error: str | None = None) -> dict:
+        body = {"error": error} if error is not None else {}
+        return self._call("POST", f"/_mock/workflows/{deployment}/handlers/{handler_id}/fail", json=body)
+
     # -- journal
     def requests(
         self,

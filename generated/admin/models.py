@@ -331,3 +331,42 @@ class ValidationErrorItem(BaseModel):
     loc: list[str | int]
     msg: str
     type: str
+
+
+class WorkflowAnswer(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    value: Annotated[
+        dict[str, Any] | None, Field(description="The answer event's fields (its `value`); default {}.")
+    ] = None
+    type: Annotated[str | None, Field(description="The event type (default the one the run waits for).")] = None
+
+
+class WorkflowFailure(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    error: Annotated[
+        str | None, Field(description="The handler's error (default, a message saying llamacloud-mock failed it).")
+    ] = None
+
+
+class WorkflowRun(BaseModel):
+    handler_id: str
+    deployment: str
+    workflow_name: str
+    status: Literal["running", "completed", "failed", "cancelled"]
+    step: Annotated[int, Field(description="The index in the workflow's `steps` of the next step to happen.")]
+    waiting_for: Annotated[
+        str | None, Field(description="The event type the run waits for (an `ask`'s `expect`), or null.")
+    ]
+    next_step_at: Annotated[
+        str | None,
+        Field(description="The server-clock instant the next step happens, unless the run waits or has ended."),
+    ]
+    last_sequence: Annotated[int, Field(description="The sequence number of the run's last event (-1 before any).")]
+
+
+class WorkflowRunList(BaseModel):
+    items: list[WorkflowRun]

@@ -37,6 +37,10 @@ OPERATIONS: dict[str, Operation] = {
     "list_requests": Operation("GET", "/_mock/requests", None, __package__),
     "clear_requests": Operation("DELETE", "/_mock/requests", None, __package__),
     "find_requests": Operation("POST", "/_mock/requests/find", "JournalQuery", __package__),
+    "list_workflow_runs": Operation("GET", "/_mock/workflows/handlers", None, __package__),
+    "get_workflow_run": Operation("GET", "/_mock/workflows/{deployment}/handlers/{handler_id}", None, __package__),
+    "answer_workflow_run": Operation("POST", "/_mock/workflows/{deployment}/handlers/{handler_id}/answer", "WorkflowAnswer", __package__),
+    "fail_workflow_run": Operation("POST", "/_mock/workflows/{deployment}/handlers/{handler_id}/fail", "WorkflowFailure", __package__),
 }
 
 
@@ -226,4 +230,32 @@ def find_requests(**_params: Any) -> tuple[dict, int]:
     """POST /_mock/requests/find: not implemented yet."""
     return {
         "detail": "POST /_mock/requests/find (find_requests) is in openapi/admin.yaml but the fake does not implement it yet: add find_requests to its adapter in mockserver/api/."
+    }, 501
+
+
+def list_workflow_runs(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/workflows/handlers: not implemented yet."""
+    return {
+        "detail": "GET /_mock/workflows/handlers (list_workflow_runs) is in openapi/admin.yaml but the fake does not implement it yet: add list_workflow_runs to its adapter in mockserver/api/."
+    }, 501
+
+
+def get_workflow_run(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/workflows/{deployment}/handlers/{handler_id}: not implemented yet."""
+    return {
+        "detail": "GET /_mock/workflows/{deployment}/handlers/{handler_id} (get_workflow_run) is in openapi/admin.yaml but the fake does not implement it yet: add get_workflow_run to its adapter in mockserver/api/."
+    }, 501
+
+
+def answer_workflow_run(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/workflows/{deployment}/handlers/{handler_id}/answer: not implemented yet."""
+    return {
+        "detail": "POST /_mock/workflows/{deployment}/handlers/{handler_id}/answer (answer_workflow_run) is in openapi/admin.yaml but the fake does not implement it yet: add answer_workflow_run to its adapter in mockserver/api/."
+    }, 501
+
+
+def fail_workflow_run(**_params: Any) -> tuple[dict, int]:
+    """POST /_mock/workflows/{deployment}/handlers/{handler_id}/fail: not implemented yet."""
+    return {
+        "detail": "POST /_mock/workflows/{deployment}/handlers/{handler_id}/fail (fail_workflow_run) is in openapi/admin.yaml but the fake does not implement it yet: add fail_workflow_run to its adapter in mockserver/api/."
     }, 501

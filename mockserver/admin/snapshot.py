@@ -94,6 +94,7 @@ def reset(state: FakeState, id_seed: Any = UNSET, clock: float | None = None) ->
     state.agent_data.reindex()
     state.files.blobs.keep_only(set())  # after the records: a crash in between leaves orphans, removed at start
     state.ids.reseed(state.config.id_seed if id_seed is UNSET else id_seed)
+    state.workflows.reset(state.ids.seed)  # before the clock moves back: no run left to move
     if state.clock.virtual:
         state.clock.reset(state.clock_origin if clock is None else clock, frozen=not state.config.clock_running)
     state.journal.clear()

@@ -14,6 +14,7 @@ import generated.extract_v2.operations
 import generated.extraction_v1.operations
 import generated.projects.operations
 import generated.seed.operations
+import generated.workflows.operations
 from mockserver.api.admin import AdminApi
 from mockserver.api.agent_data import AgentDataApi
 from mockserver.api.beta_files import BetaFilesApi
@@ -22,14 +23,19 @@ from mockserver.api.extraction_v1 import ExtractionV1Api
 from mockserver.api.projects import ProjectsApi
 from mockserver.api.seed import ERROR_STATUSES as SEED_ERROR_STATUSES
 from mockserver.api.seed import SeedApi
+from mockserver.api.workflows import WorkflowServer
 from mockserver.state import FakeState
 
 
 @dataclass(frozen=True)
 class ApiSpec:
+    """An API the fake serves: its spec, and either the adapter connexion routes its operations to,
+    or (``layer``) the ASGI middleware that serves them itself, given the next app and the state."""
+
     spec: str  # file in openapi/
     operations: ModuleType  # generated operations table and stubs
-    adapter: Callable[[FakeState], object]
+    adapter: Callable[[FakeState], object] | None = None
+    layer: Callable[..., object] | None = None
 
 
 API_SPECS = [
@@ -47,6 +53,12 @@ API_SPECS = [
     ),
     ApiSpec("projects.yaml", generated.projects.operations, lambda state: ProjectsApi(state.projects)),
     ApiSpec("admin.yaml", generated.admin.operations, AdminApi),
+    # the LlamaDeploy workflow server: streams and its own error words, so its own layer (mockserver/api/workflows.py)
+    ApiSpec(
+        "workflows.yaml",
+        generated.workflows.operations,
+        layer=lambda app, state: WorkflowServer(app, state.workflows, state.config.sse_heartbeat),
+    ),
 ]
 
 

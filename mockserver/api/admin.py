@@ -11,8 +11,9 @@ from mockserver import __version__
 from mockserver.admin import fixtures
 from mockserver.admin.operations import served_operations
 from mockserver.admin.snapshot import UNSET
-from mockserver.domain.errors import Conflict, InvalidField
+from mockserver.domain.errors import Conflict, InvalidField, NotFound
 from mockserver.domain.jobs import Schedule
+from mockserver.domain.workflow_runs import WorkflowError
 
 if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
     from generated.admin import models
@@ -139,6 +140,33 @@ class AdminApi:
         self.state.jobs.finish(job_id, body.outcome, body.error)
         return self._job(job_id)
 
+    # ------------------------------------------------------------------ workflow runs
+    async def list_workflow_runs(self, deployment: str | None = None, waiting: bool | None = None, **_: Any) -> dict:
+        runs = self.state.workflows
+        handlers = [h for (d, _), h in runs.handlers.items() if deployment is None or d == deployment]
+        if waiting is not None:
+            handlers = [h for h in handlers if (h.waiting is not None) == waiting]
+        return {"items": [h.where() for h in handlers]}
+
+    async def get_workflow_run(self, deployment: str, handler_id: str, **_: Any) -> dict:
+        return _workflow_call(lambda: self.state.workflows.handler(deployment, handler_id)).where()
+
+    async def answer_workflow_run(
+        self, deployment: str, handler_id: str, body: models.WorkflowAnswer, **_: Any
+    ) -> dict:
+        runs = self.state.workflows
+        handler = _workflow_call(lambda: runs.handler(deployment, handler_id))
+        _workflow_call(lambda: runs.answer(handler, body.type, body.value or {}))
+        return handler.where()
+
+    async def fail_workflow_run(self, deployment: str, handler_id: str, body: models.WorkflowFailure, **_: Any) -> dict:
+        runs = self.state.workflows
+        handler = _workflow_call(lambda: runs.handler(deployment, handler_id))
+        _workflow_call(
+            lambda: runs.fail(handler, body.error or "failed by llamacloud-mock (POST /_mock/workflows/.../fail)")
+        )
+        return handler.where()
+
     # ------------------------------------------------------------------ faults
     async def list_faults(self, **_: Any) -> dict:
         return {"items": [rule.to_dict() for rule in self.state.faults.rules]}
@@ -194,3 +222,15 @@ class AdminApi:
         deleted = len(self.state.journal)
         self.state.journal.clear()
         return {"deleted": deleted}
+
+
+def _workflow_call(call: Any) -> Any:
+    """A workflow-run operation, its refusals as the admin API's errors (404, 409, 422)."""
+    try:
+        return call()
+    except WorkflowError as e:
+        if e.status == 404:
+            raise NotFound("workflow handler", "", e.detail) from None
+        if e.status == 409:
+            raise Conflict(e.detail) from None
+        raise InvalidField(("body", "value"), e.detail) from None
