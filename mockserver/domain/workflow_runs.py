@@ -37,7 +37,7 @@ from typing import Any
 
 from mockserver import jsonio
 from mockserver.domain.clock import Clock, format_epoch
-from mockserver.domain.scenarios import Deployment, ScenarioError, Step, Workflow, render
+from mockserver.domain.scenarios import Deployment, ScenarioError, Step, Workflow, not_an_object, render
 
 log = logging.getLogger("llamacloud_mock.workflows")
 
@@ -63,10 +63,7 @@ def checked_event(workflow: Workflow, event_type: Any, value: Any) -> str:
     if event_class is None:
         raise WorkflowError(400, f"Invalid event type: {event_type}. Expected one of {', '.join(workflow.registry)}")
     if not isinstance(value, dict):
-        kind = "null" if value is None else type(value).__name__
-        raise WorkflowError(
-            400, f"Failed to deserialize event: value of {event_type} must be a JSON object, not {kind}"
-        )
+        raise WorkflowError(400, f"Failed to deserialize event: {not_an_object(event_class.name, value)}")
     problems = event_class.validate(value)
     if problems:
         raise WorkflowError(400, f"Failed to deserialize event: {problems[0]}")
