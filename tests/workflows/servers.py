@@ -7,8 +7,8 @@
   venv (``$LLAMACLOUD_MOCK_PYTHON``, default .venv/bin/python).
 
 ``serve(target, log)`` yields the deployment's base URL, ``http://127.0.0.1:PORT/deployments/wfdemo``.
-Every suite is parametrised over ``TARGETS`` and must pass on each (``$WORKFLOWS_TARGETS``, e.g.
-``fake`` or ``real,fake``, runs others).
+Every suite is parametrised over ``TARGETS`` and must pass on each (both by default;
+``$WORKFLOWS_TARGETS``, e.g. ``real`` or ``fake``, runs others).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ SCENARIO = ROOT / "examples" / "workflows" / "wfdemo.yaml"
 DEPLOYMENT = "wfdemo"
 START_TIMEOUT = 60.0
 
-TARGETS = os.environ.get("WORKFLOWS_TARGETS", "real").split(",")
+TARGETS = os.environ.get("WORKFLOWS_TARGETS", "real,fake").split(",")
 
 
 def _free_port() -> int:
