@@ -72,10 +72,18 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     contract.add_argument("--max-steps", type=int, metavar="N", help="longest stateful scenario")
     contract.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS")
     contract.add_argument(
+        "--stream-seconds",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="read an event stream (SSE, NDJSON) this long at most, then check what came: a stream of a run "
+        "still going stays open until the run ends (default %(default)s)",
+    )
+    contract.add_argument(
         "--report-dir",
         type=Path,
         default=DEFAULT_REPORT_DIR,
-        help="where junit.xml and drift-report.md go (default %(default)s)",
+        help="where junit.xml, drift-report.md and results.json go (default %(default)s)",
     )
 
     diff = commands.add_parser(
@@ -133,6 +141,7 @@ def run_contract(args: argparse.Namespace) -> int:
         cleanup=not args.no_cleanup and not args.fake,
         headers=tuple(args.header),
         request_timeout=args.request_timeout,
+        stream_seconds=args.stream_seconds,
         max_steps=args.max_steps,
         fake_only=args.fake or _is_the_fake(args.base_url),
     )
