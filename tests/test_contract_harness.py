@@ -161,3 +161,18 @@ def test_the_options_reach_schemathesis():
     assert project.checks.object_level_authorization.enabled is False
     assert all(getattr(project.checks, name).enabled for name in ALL_CHECKS)
     assert (_interval("10/s"), _interval("300/m"), _interval(None)) == (0.1, 0.2, 0.0)
+
+
+def test_event_streams_are_read_for_a_bounded_time_and_workflow_routes_are_all_live():
+    from contracts.runner import fake_only_paths, stream_operations
+    from contracts.targets import WORKFLOWS
+
+    spec = WORKFLOWS.load()
+    streams = stream_operations(spec)
+    assert streams == ["GET /deployments/{deployment_name}/events/{handler_id}"]
+    config = build_config("http://127.0.0.1:1", None, RunOptions(stream_seconds=1.5), streams)
+    project = config.projects.get_default()
+    timeouts = {o.request_timeout for o in project.operations.operations}
+    assert timeouts == {1.5} and project.request_timeout == 30.0
+    assert fake_only_paths(spec, WORKFLOWS.base_path, WORKFLOWS.api_prefix) == []  # a live run tests every route
+    assert "/api/v1/files/{id}/content" not in fake_only_paths({"paths": {"/api/v1/files/{id}/content": {}}}, "")
