@@ -70,6 +70,18 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "--no-cleanup", action="store_true", help="leave what the run created (default: delete it afterwards)"
     )
     contract.add_argument("--max-steps", type=int, metavar="N", help="longest stateful scenario")
+    contract.add_argument(
+        "--deployment",
+        metavar="NAME",
+        help="workflow server: the deployment most requests aim at (default wfdemo, the example scenario's)",
+    )
+    contract.add_argument(
+        "--workflows",
+        type=_csv,
+        metavar="A,B",
+        help="workflow server: the workflows to run; name only ones that end by themselves (a synchronous run "
+        "of one that asks for input waits until its timeout)",
+    )
     contract.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS")
     contract.add_argument(
         "--stream-seconds",
@@ -110,6 +122,19 @@ def _is_the_fake(base_url: str) -> bool:
     return headers.get("llamacloud-mock-version") is not None
 
 
+def _aimed(target, deployment: str | None, workflows: tuple[str, ...] | None):
+    """The workflow server's target, aimed at another deployment and its workflows."""
+    import dataclasses
+
+    from contracts import aids
+
+    if target.name != "workflows":
+        return target
+    names = workflows or aids.SCENARIO_WORKFLOWS
+    aid = aids.deployment_workflows(deployment or aids.SCENARIO_DEPLOYMENT, names, workflows or aids.SYNC_WORKFLOWS)
+    return dataclasses.replace(target, aids=(aid,))
+
+
 def run_contract(args: argparse.Namespace) -> int:
     from contracts import report
     from contracts.runner import ALL_CHECKS, RunOptions, run
@@ -125,6 +150,8 @@ def run_contract(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"llamacloud-mock contract: {e}", file=sys.stderr)
         return 2
+    if args.deployment or args.workflows:
+        targets = [_aimed(target, args.deployment, args.workflows) for target in targets]
     checks = ALL_CHECKS if "all" in args.checks else args.checks
     unknown = set(checks) - set(ALL_CHECKS)
     if unknown:

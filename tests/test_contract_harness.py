@@ -176,3 +176,23 @@ def test_event_streams_are_read_for_a_bounded_time_and_workflow_routes_are_all_l
     assert timeouts == {1.5} and project.request_timeout == 30.0
     assert fake_only_paths(spec, WORKFLOWS.base_path, WORKFLOWS.api_prefix) == []  # a live run tests every route
     assert "/api/v1/files/{id}/content" not in fake_only_paths({"paths": {"/api/v1/files/{id}/content": {}}}, "")
+
+
+def test_a_live_workflow_run_aims_at_the_deployment_and_workflows_named():
+    from types import SimpleNamespace
+
+    from contracts.cli import _aimed
+    from contracts.targets import AGENT_DATA, WORKFLOWS
+
+    [aid] = _aimed(WORKFLOWS, "myapp", ("quick",)).aids
+    assert _aimed(AGENT_DATA, "myapp", ("quick",)) is AGENT_DATA
+    mode = SimpleNamespace(is_positive=True)
+    label = "POST /deployments/{deployment_name}/workflows/{name}/run"
+    aimed = []
+    for n in range(20):
+        case = SimpleNamespace(meta=SimpleNamespace(generation=SimpleNamespace(mode=mode)),
+                               path_parameters={"deployment_name": f"d{n}", "name": f"w{n}"},
+                               operation=SimpleNamespace(label=label))  # fmt: skip
+        aimed.append(aid(None, case).path_parameters)
+    assert all(p["name"] == "quick" for p in aimed)  # a synchronous run: only of the workflows named
+    assert 10 <= sum(p["deployment_name"] == "myapp" for p in aimed) < 20  # most, not all
