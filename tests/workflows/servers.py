@@ -33,6 +33,7 @@ SCENARIO = ROOT / "examples" / "workflows" / "wfdemo.yaml"
 DEPLOYMENT = "wfdemo"
 START_TIMEOUT = 60.0
 
+MOCK_PYTHON = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")  # the fake's venv
 TARGETS = os.environ.get("WORKFLOWS_TARGETS", "real,fake").split(",")
 
 
@@ -78,10 +79,9 @@ def real_server(log: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def fake_server(log: Path) -> Iterator[str]:
-    """The fake of the project's venv, serving the scenario file."""
-    python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
-    with spawn_server(["--workflows", str(SCENARIO)], python=python, log_path=log) as (url, _, _):
+def fake_server(log: Path, scenario: Path = SCENARIO) -> Iterator[str]:
+    """The fake of the project's venv, serving a scenario file (of the deployment wfdemo)."""
+    with spawn_server(["--workflows", str(scenario)], python=MOCK_PYTHON, log_path=log) as (url, _, _):
         yield f"{url}/deployments/{DEPLOYMENT}"
 
 
