@@ -185,7 +185,8 @@ class WorkflowsApi:
         handler_id = body.get("handler_id")
         if handler_id is not None and not isinstance(handler_id, str):
             raise WorkflowError(400, f"Invalid handler_id: expected a string, got {_python_type(handler_id)}")
-        start = start_fields(body.get("start_event"), body.get("kwargs"), workflow)
+        # as the real server reads it: `kwargs` stands for an absent start_event, in any form a start event takes
+        start = start_fields(body.get("start_event", body.get("kwargs", {})), workflow)
         return self.runs.start(deployment, name, start, handler_id or None)
 
     # ------------------------------------------------------------------ handlers
@@ -273,18 +274,14 @@ def _fields(value: Any) -> Any:
     return value
 
 
-def start_fields(start_event: Any, kwargs: Any, workflow: Workflow) -> dict:
-    """The start event's fields from a run body, in every form the real server accepts."""
+def start_fields(start_event: Any, workflow: Workflow) -> dict:
+    """The start event's fields from a run body's start_event, in every form the real server accepts."""
     bad = (
         "Validation error for 'start_event': Failed to deserialize event. "
         "Must be a json object, or stringified json object"
     )
     if start_event is None:
-        if kwargs is None:
-            return {}
-        if not isinstance(kwargs, dict):
-            raise WorkflowError(400, "Validation error for 'kwargs': must be a JSON object")
-        return kwargs
+        return {}
     if isinstance(start_event, str):
         try:
             start_event = jsonio.loads(start_event)

@@ -415,7 +415,9 @@ class WorkflowRuns:
             self._append(handler, _builtin("WorkflowIdleEvent", {}, INTERNAL), now, internal=True)
         elif step.kind == "stop":
             self._step_state(handler, step, "not_running", now, output="workflows.events.StopEvent")
-            stop = _envelope("StopEvent", {"result": render(step.data, scope)}, None, step.qualified_name)
+            result = render(step.data, scope)
+            value = {} if result is None else {"result": result}  # the real StopEvent leaves out a None result
+            stop = _envelope("StopEvent", value, None, step.qualified_name)
             self._end(handler, COMPLETED, now, stop, result=stop)
         else:
             self._fail(handler, step, step.data, now)
