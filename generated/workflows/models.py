@@ -115,7 +115,10 @@ class RunRequest(BaseModel):
         str | None, Field(description="A client-chosen handler id (409 while a handler of that id runs).")
     ] = None
     kwargs: Annotated[
-        dict[str, Any] | None, Field(description="The start event's fields, when start_event is absent.")
+        Any | None,
+        Field(
+            description="Read as the start event when `start_event` is absent, in any form a start event takes (ignored beside one, whatever it is)."
+        ),
     ] = None
     context: Annotated[
         dict[str, Any] | Context | Context1 | Literal[False] | Literal[0] | None,
