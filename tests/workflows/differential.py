@@ -197,6 +197,11 @@ def transcript(base_url: str) -> list[dict]:
         ("run, start_event a string", "echo", {"json": {"start_event": "str"}}),
         ("run, envelope without type", "echo", {"json": {"start_event": {"value": 5, "text": "t"}}}),
         ("run, context", "echo", {"json": {"start_event": {"text": "t"}, "context": {"a": 1}}}),
+        ("run, a false context", "echo", {"json": {"start_event": {"text": "t"}, "context": False}}),
+        ("run, kwargs a list", "echo", {"json": {"kwargs": [1]}}),
+        ("run, kwargs beside a start event", "echo", {"json": {"start_event": {"text": "t"}, "kwargs": [1]}}),
+        ("run, kwargs an envelope", "echo", {"json": {"kwargs": {"type": "StartEvent", "value": {"text": "k"}}}}),
+        ("run, a null start event and kwargs", "echo", {"json": {"start_event": None, "kwargs": {"text": "k"}}}),
         ("run, missing required start field", "hitl", {"json": {"start_event": {}}}),
         ("run, unknown workflow", "nope", {"json": {}}),
     ]
