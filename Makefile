@@ -77,7 +77,8 @@ $(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
 
 test: test-unit test-sdk test-sdk-ts test-workflows test-examples
 
-test-unit: install
+# The real workflow server's venv: tests/test_workflows_differential.py compares the fake with it.
+test-unit: install $(AGENTS_VENV)/.installed
 	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/workflows -q
 
 # Each SDK runs in its own venv against a server started from .venv (tests/sdk/conftest.py).

@@ -15,6 +15,7 @@ from mockserver.config import (
     DEFAULT_HOST,
     DEFAULT_JOB_DURATION,
     DEFAULT_JOURNAL_SIZE,
+    DEFAULT_MAX_ENDED_HANDLERS,
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_PORT,
     DEFAULT_PROJECT_ID,
@@ -150,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between two heartbeat comments on an idle workflow event stream (default %(default)s)",
     )
+    serve.add_argument(
+        "--max-ended-handlers",
+        type=int,
+        default=DEFAULT_MAX_ENDED_HANDLERS,
+        metavar="N",
+        help="how many ended workflow handlers are kept, the oldest forgotten first (default %(default)s)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     workflows = commands.add_parser("workflows", help="workflow scenarios: record one from a real run")
@@ -197,6 +205,12 @@ def config_from_args(args: argparse.Namespace) -> Config:
     """The Config of parsed ``serve`` options (also used by mockserver.testing to run the fake)."""
     if args.journal_size < 0:
         raise SystemExit(f"llamacloud-mock: --journal-size must be zero or more, not {args.journal_size}")
+    if args.max_ended_handlers < 1:
+        raise SystemExit(f"llamacloud-mock: --max-ended-handlers must be 1 or more, not {args.max_ended_handlers}")
+    if args.workflows and args.profile != "default":
+        raise SystemExit(
+            "llamacloud-mock: --workflows serves the workflow server of the default profile, not --profile seed"
+        )
     return Config(
         api_keys=tuple(args.api_keys),
         db_path=args.db,
@@ -218,6 +232,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         seed_file=args.seed_file,
         workflows=tuple(args.workflows),
         sse_heartbeat=args.sse_heartbeat,
+        max_ended_handlers=args.max_ended_handlers,
     )
 
 

@@ -12,6 +12,10 @@ from mockserver.domain.jobs import DEFAULT_JOB_DURATION
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
 DEFAULT_PROJECT_ID = "00000000-0000-4000-8000-000000000001"
+# Ended workflow handlers kept (the oldest forgotten first): about 2.3 KB each for a one-step run, so
+# a few hundred MB at most under a long load test, and far more than a test reads (the real
+# server's memory store keeps 1,000).
+DEFAULT_MAX_ENDED_HANDLERS = 100_000
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class Config:
         (mockserver/fastpath.py); off, connexion serves every request (same answers, slower).
     workflows: scenario files, one deployment each, served at /deployments/<name>/ (docs/workflows.md).
     sse_heartbeat: seconds between two heartbeat comments on an idle workflow event stream.
+    max_ended_handlers: how many ended workflow handlers are kept (the oldest are forgotten first).
     """
 
     api_keys: tuple[str, ...] = ()
@@ -63,6 +68,7 @@ class Config:
     fast_path: bool = True
     workflows: tuple[Path, ...] = ()
     sse_heartbeat: float = 25.0
+    max_ended_handlers: int = DEFAULT_MAX_ENDED_HANDLERS
 
     @property
     def files_path(self) -> Path | None:

@@ -17,7 +17,7 @@ from mockserver.domain.jobs import JobEngine, Schedule
 from mockserver.domain.projects import ProjectStore, project_ids_of
 from mockserver.domain.scenarios import load_scenario
 from mockserver.domain.webhooks import WebhookDispatcher
-from mockserver.domain.workflow_runs import WorkflowRuns
+from mockserver.domain.workflow_runs import WORKFLOW_HANDLERS, WorkflowRuns
 from mockserver.storage import Database
 
 
@@ -64,8 +64,15 @@ class FakeState:
             ),
         )
 
-        # the workflow server's deployments (scenario files) and their runs, in memory
-        self.workflows = WorkflowRuns([load_scenario(path) for path in config.workflows], self.clock, config.id_seed)
+        # the workflow server's deployments (scenario files) and their runs; in the database with --db only
+        # (in memory, a table would hold each event log twice for nothing)
+        self.workflows = WorkflowRuns(
+            [load_scenario(path) for path in config.workflows],
+            self.clock,
+            config.id_seed,
+            self.db.table(WORKFLOW_HANDLERS) if config.db_path else None,
+            config.max_ended_handlers,
+        )
 
         # test-harness settings (mockserver/admin/): not state, but reset with it
         self.journal = Journal(config.journal_size)

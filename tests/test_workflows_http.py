@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -483,3 +484,82 @@ def test_the_admin_api_lists_runs_shows_where_they_wait_and_answers_or_fails_the
     handler = http.get(f"/handlers/{other}")
     assert (handler.status_code, handler.json()["error"]) == (500, "gave up")
     assert admin.get("/_mock/workflows/wfdemo/handlers/nope").status_code == 404
+
+
+def test_with_db_handlers_and_logs_survive_a_crash_and_running_runs_go_on(tmp_path):
+    db = tmp_path / "state.json"
+    args = ["--workflows", str(WFDEMO), "--virtual-clock", "--db", str(db)]
+    with run_server(args, mode="process") as first:
+        base = f"{first.url}/deployments/wfdemo"
+        ended = httpx.post(f"{base}/workflows/echo/run", json={"start_event": {"text": "kept"}}).json()
+        asked = httpx.post(f"{base}/workflows/hitl/run-nowait", json={"start_event": {"name": "Asked"}}).json()
+        first.admin.advance_clock(0.1)  # `asked` asks
+        due = httpx.post(f"{base}/workflows/hitl/run-nowait", json={"start_event": {"name": "Due"}}).json()
+        assert first.admin.workflow_run("wfdemo", due["handler_id"])["waiting_for"] is None
+        first.process.kill()  # no clean shutdown: the write-ahead log has it all
+    with run_server(args, mode="process") as second:
+        base = f"{second.url}/deployments/wfdemo"
+        assert httpx.get(f"{base}/handlers/{ended['handler_id']}").json() == ended
+        # the step `due` had at +0.1 happens: the restarted clock is past it
+        assert second.admin.workflow_run("wfdemo", due["handler_id"])["waiting_for"] == "AnswerEvent"
+        for handler in (asked, due):
+            answer = {"event": {"type": "AnswerEvent", "value": {"response": handler["handler_id"]}}}
+            assert httpx.post(f"{base}/events/{handler['handler_id']}", json=answer).json() == {"status": "sent"}
+            done = httpx.get(f"{base}/results/{handler['handler_id']}").json()
+            assert (done["status"], done["result"]["answer"]) == ("completed", handler["handler_id"])
+        replay = httpx.get(
+            f"{base}/events/{asked['handler_id']}", params={"after_sequence": -1, "include_internal": "true"}
+        )
+        ids = [int(line[4:]) for line in replay.text.splitlines() if line.startswith("id: ")]
+        assert ids == list(range(9))
+        assert replay.text.count('"type":"AskEvent"') == 1
+
+
+def test_in_process_runs_move_on_the_wall_clock():
+    """Without a socket (mockserver.testing.in_process, whose transport reads a response whole):
+    the background timer runs in the transport's event loop."""
+    from mockserver.testing import in_process
+
+    with in_process(["--workflows", str(WFDEMO)]) as mock, mock.http_client() as client:
+        base = "/deployments/wfdemo"
+        response = client.post(f"{base}/workflows/boom/run", json={})  # its one step comes 0.2 s after the start
+        assert (response.status_code, response.json()["error"]) == (500, "scripted failure")
+        hid = client.post(f"{base}/workflows/hitl/run-nowait", json={"start_event": {"name": "In"}}).json()[
+            "handler_id"
+        ]
+        for _ in range(500):  # the ask comes 0.1 s after the start
+            if mock.admin.workflow_run("wfdemo", hid)["waiting_for"] is not None:
+                break
+            time.sleep(0.01)
+        mock.admin.answer_workflow_run("wfdemo", hid, {"response": "in"})
+        replay = client.get(f"{base}/events/{hid}", params={"after_sequence": -1})
+        assert [line for line in replay.text.splitlines() if line.startswith("id: ")] == [
+            "id: 1", "id: 3", "id: 6", "id: 8",
+        ]  # fmt: skip
+
+
+def test_with_db_a_snapshot_carries_handlers_and_a_restore_brings_them_back(tmp_path):
+    with run_server(["--workflows", str(WFDEMO), "--virtual-clock", "--db", str(tmp_path / "s.json")]) as mock:
+        base = f"{mock.url}/deployments/wfdemo"
+        ended = httpx.post(f"{base}/workflows/echo/run", json={"start_event": {"text": "snap"}}).json()
+        running = httpx.post(f"{base}/workflows/hitl/run-nowait", json={"start_event": {"name": "Sn"}}).json()
+        snapshot = mock.admin.snapshot()
+        mock.reset()
+        assert httpx.get(f"{base}/handlers").json() == {"handlers": []}
+        mock.admin.restore(snapshot)
+        assert httpx.get(f"{base}/handlers/{ended['handler_id']}").json() == ended
+        mock.admin.advance_clock(0.1)
+        assert mock.admin.workflow_run("wfdemo", running["handler_id"])["waiting_for"] == "AnswerEvent"
+
+
+def test_the_oldest_ended_handlers_are_forgotten_beyond_the_limit():
+    with run_server(["--workflows", str(WFDEMO), "--virtual-clock", "--max-ended-handlers", "2"]) as mock:
+        base = f"{mock.url}/deployments/wfdemo"
+        running = httpx.post(f"{base}/workflows/hitl/run-nowait", json={"start_event": {"name": "Ma"}}).json()
+        ended = [
+            httpx.post(f"{base}/workflows/echo/run", json={"start_event": {"text": str(i)}}).json()["handler_id"]
+            for i in range(3)
+        ]
+        listed = [h["handler_id"] for h in httpx.get(f"{base}/handlers").json()["handlers"]]
+        assert listed == [running["handler_id"], *ended[1:]]  # running ones are never forgotten
+        assert httpx.get(f"{base}/handlers/{ended[0]}").status_code == 404

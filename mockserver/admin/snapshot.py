@@ -76,6 +76,7 @@ def restore(state: FakeState, document: dict[str, Any]) -> dict[str, int]:
         state.files.blobs.put(file_id, content)  # bytes before records, as at upload
     state.db.replace_all(tables)
     state.agent_data.reindex()
+    state.workflows.reload()
     state.files.blobs.keep_only(set(blobs))  # and old bytes removed after their records
     clock = document.get("clock") or {}
     if state.clock.virtual and clock.get("virtual") and clock.get("seconds") is not None:

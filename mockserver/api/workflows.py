@@ -36,7 +36,6 @@ DEFAULT_HEARTBEAT = 25.0  # seconds between two ": heartbeat" comments on an idl
 _JSON = (b"content-type", b"application/json")
 _SSE = (b"content-type", b"text/event-stream; charset=utf-8")
 _NDJSON = (b"content-type", b"application/x-ndjson")
-_NO_CACHE = (b"cache-control", b"no-cache")
 _HEARTBEAT = b": heartbeat\n\n"
 # the appserver's CORS preflight answer (FastAPI's CORSMiddleware, allow_origins=["*"] with credentials)
 _PREFLIGHT_HEADERS = [
@@ -51,13 +50,13 @@ _PARAMETER = re.compile(r"\{(\w+)\}")
 class Request:
     """What a handler reads of a request: path parameters, the query (repeated keys kept), headers, body."""
 
-    __slots__ = ("params", "query", "headers", "_receive", "_body")
+    __slots__ = ("params", "query", "headers", "receive", "_body")
 
     def __init__(self, scope: Scope, receive: Receive, params: dict[str, str]):
         self.params = params
         self.query: list[tuple[str, str]] = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         self.headers = scope["headers"]
-        self._receive = receive
+        self.receive = receive
         self._body: bytes | None = None
 
     def arg(self, name: str) -> str | None:
@@ -84,7 +83,7 @@ class Request:
         if self._body is None:
             chunks = []
             while True:
-                message = await self._receive()
+                message = await self.receive()
                 if message["type"] == "http.disconnect":
                     break
                 chunks.append(message.get("body", b""))
@@ -160,7 +159,12 @@ class WorkflowsApi:
 
     async def run_workflow(self, request: Request) -> Answer:
         handler = await self._start(request)
-        await self.runs.wait(handler)
+        if not handler.done:  # wait for the end, or for the client to leave (a run may wait for ever)
+            ended = asyncio.ensure_future(self.runs.wait(handler))
+            disconnected = asyncio.ensure_future(_disconnect(request.receive))
+            await asyncio.wait((ended, disconnected), return_when=asyncio.FIRST_COMPLETED)
+            ended.cancel()
+            disconnected.cancel()
         return Answer(handler.json(), 200 if handler.status == COMPLETED else 500)
 
     async def run_workflow_nowait(self, request: Request) -> Answer:
@@ -169,15 +173,7 @@ class WorkflowsApi:
     async def _start(self, request: Request) -> Handler:
         deployment, name = request.params["deployment_name"], request.params["name"]
         workflow = self.runs.workflow(deployment, name)
-        raw = await request.body()
-        try:
-            body = jsonio.loads(raw)
-        except ValueError as e:
-            raise WorkflowError(400, f"Invalid JSON body: {e}") from None
-        if not isinstance(body, dict):
-            raise WorkflowError(
-                400, f"Error processing request body: '{_python_type(body)}' object has no attribute 'get'"
-            )
+        body = _json_object(await request.body(), "Invalid JSON body", "Error processing request body")
         if body.get("context"):
             raise WorkflowError(
                 400, "Context API is disabled. Set accept_context_api=True on WorkflowServer to enable it."
@@ -194,7 +190,13 @@ class WorkflowsApi:
         handlers = self.runs.list(
             request.params["deployment_name"], request.args("status"), request.args("workflow_name")
         )
-        return Answer(b'{"handlers":[' + b",".join(h.json() for h in handlers) + b"]}")
+        parts = [h.json() for h in handlers]  # an ended handler's JSON is kept: only the join is left
+        if not parts:
+            return Answer(b'{"handlers":[]}')
+        # one join, the brackets on its ends: a 4 MB bytes + bytes more took 10 times the join itself
+        parts[0] = b'{"handlers":[' + parts[0]
+        parts[-1] = parts[-1] + b"]}"
+        return Answer(b",".join(parts))
 
     def _handler(self, request: Request) -> Handler:
         return self.runs.handler(request.params["deployment_name"], request.params["handler_id"])
@@ -233,13 +235,7 @@ class WorkflowsApi:
         return Stream(handler, cursor, sse, include_internal, request.flag("include_qualified_name", True))
 
     async def send_event(self, request: Request) -> Answer:
-        raw = await request.body()
-        try:
-            body = jsonio.loads(raw)
-        except ValueError as e:
-            raise WorkflowError(400, f"Error processing request: {e}") from None
-        if not isinstance(body, dict):
-            raise WorkflowError(400, f"Error processing request: '{_python_type(body)}' object has no attribute 'get'")
+        body = _json_object(await request.body(), "Error processing request", "Error processing request")
         event = body.get("event")
         if not event:  # the real server's test: {}, [], 0 and "" are no event either
             raise WorkflowError(400, "Event data is required")
@@ -259,6 +255,18 @@ class WorkflowsApi:
         return Answer({"status": "Healthy"})
 
     get_appserver_healthz = get_appserver_livez = get_appserver_readyz = get_appserver_health
+
+
+def _json_object(raw: bytes, invalid: str, not_object: str) -> dict:
+    """A request body that must be a JSON object; else a 400 in the real server's words (which
+    differ by route: it reads the body, then calls ``.get`` on it)."""
+    try:
+        body = jsonio.loads(raw)
+    except ValueError as e:
+        raise WorkflowError(400, f"{invalid}: {e}") from None
+    if not isinstance(body, dict):
+        raise WorkflowError(400, f"{not_object}: '{_python_type(body)}' object has no attribute 'get'")
+    return body
 
 
 def _python_type(value: Any) -> str:
@@ -364,7 +372,7 @@ def representation(workflow: Workflow) -> dict[str, Any]:
         if step.step_name not in seen:
             seen.add(step.step_name)
             nodes.append({"id": step.step_name, "label": step.step_name, "node_type": "step", "description": None})
-            event_node(input_event, [] if input_event != workflow.start_schema["title"] else [])
+            event_node(input_event, [])  # the start event, or an answer: produced by no step
             edges.append({"source": input_event, "target": step.step_name, "label": None})
         if step.kind == "ask":
             event_node(step.event, [step.step_name])
@@ -405,6 +413,8 @@ class WorkflowServer:
                 self.paths.add(operation.path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan" and self.runs.deployments:
+            self.runs.start_timer()  # runs read back from --db may have steps due
         path = scope.get("path", "")
         if scope["type"] != "http" or not (path.startswith(PREFIX) or path in self.paths):
             await self.app(scope, receive, send)
@@ -441,7 +451,7 @@ class WorkflowServer:
         """Send the handler's events after the cursor as they come, until its terminal event has
         gone out or the client leaves; a heartbeat comment every ``heartbeat`` idle seconds (SSE)."""
         handler, runs = stream.handler, self.runs
-        headers = [_SSE if stream.sse else _NDJSON, _NO_CACHE, *cors]
+        headers = [_SSE if stream.sse else _NDJSON, *cors]  # as the real server: no cache-control
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         disconnected = asyncio.ensure_future(_disconnect(receive))
         position = max(stream.cursor + 1, 0)  # sequence numbers are positions in the log

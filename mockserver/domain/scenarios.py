@@ -24,10 +24,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
 KINDS = ("emit", "ask", "stop", "fail")
@@ -145,6 +147,8 @@ def build_deployment(document: Any, source: str = "<scenario>") -> Deployment:
         raise ScenarioError(
             f"{source}: a scenario is a mapping with `deployment` and `workflows`, not {_kind(document)}"
         )
+    import jsonschema  # here, not at the top: the CLI imports this module, and jsonschema takes 50 ms
+
     _check_kinds(document, source)
     errors = sorted(
         jsonschema.Draft202012Validator(scenario_schema()).iter_errors(document),
@@ -260,6 +264,8 @@ def _build_workflow(deployment: str, name: str, spec: dict, where: str) -> Workf
         if step.qualified_name is None:
             step = _with_qualified_name(step, f"{deployment}.workflows.{step.event}")
         steps.append(step)
+    import jsonschema
+
     for label, schema in (
         ("start", spec.get("start")),
         *((f"steps[{i}].expect_schema", s.expect_schema) for i, s in enumerate(steps)),
@@ -374,6 +380,8 @@ def validator(schema: dict, title: str) -> Callable[[Any], list[str]]:
     """A function from a value to the errors of ``schema`` in it, worded as pydantic words them
     (the real server validates events with pydantic): ``["1 validation error for T", "name", ...]``
     as one message, or [] when the value is valid."""
+    import jsonschema
+
     checker = jsonschema.Draft202012Validator(schema)
 
     def errors(value: Any) -> list[str]:

@@ -17,14 +17,16 @@ WorkflowFailedEvent (a ``fail`` step: failed), a WorkflowTimedOutEvent (its ``ti
 or a WorkflowCancelledEvent (cancel: cancelled).
 
 Memory: an ended handler keeps its record (a dict and its JSON) and its log as encoded bytes, a
-few hundred bytes per event; the number of events is bounded by its workflow's steps. All ended
-handlers are kept (until a reset or a purge), unlike the real server's memory store, which keeps
-1,000: a test may list or read any handler it made.
+few hundred bytes per event; the number of events is bounded by its workflow's steps. The last
+``max_ended`` ended handlers are kept (``--max-ended-handlers``; the oldest goes first), where the
+real server's memory store keeps 1,000: a test may list or read any handler it made, and a load
+test does not grow the fake without bound.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import heapq
 import itertools
@@ -33,11 +35,16 @@ import random
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from tinydb.table import Document
 
 from mockserver import jsonio
 from mockserver.domain.clock import Clock, format_epoch
 from mockserver.domain.scenarios import Deployment, ScenarioError, Step, Workflow, not_an_object, render
+
+if TYPE_CHECKING:
+    from mockserver.storage import InPlaceTable
 
 log = logging.getLogger("llamacloud_mock.workflows")
 
@@ -46,6 +53,7 @@ STATUSES = (RUNNING, COMPLETED, FAILED, CANCELLED)
 _ID_ALPHABET = string.ascii_letters + string.digits
 MAX_SLEEP = 60.0  # wall seconds the background task sleeps at most between two looks
 INTERNAL = "InternalDispatchEvent"
+WORKFLOW_HANDLERS = "workflow_handlers"  # the table of handlers with --db
 
 
 class WorkflowError(Exception):
@@ -162,6 +170,51 @@ class Handler:
         self._json = _kept(self.record())
         return self._json
 
+    @property
+    def doc_id(self) -> str:
+        return f"{self.deployment}/{self.handler_id}"
+
+    def document(self) -> dict[str, Any]:
+        """The handler as a table document: its record, its log, and where its run stands."""
+        return {
+            "deployment": self.deployment,
+            "workflow": self.workflow.name,
+            "handler_id": self.handler_id,
+            "run_id": self.run_id,
+            "status": self.status,
+            "error": self.error,
+            "result": self.result,
+            "started_at": self.started_at,
+            "updated_at": self.updated_at,
+            "completed_at": self.completed_at,
+            "log": [[e.sequence, e.internal, e.json.decode()] for e in self.log],
+            "pc": self.pc,
+            "at": self.at,
+            "waiting": self.waiting is not None,
+            "scope": self.scope,
+            "pending": [list(p) for p in self.pending],
+            "step_started": self.step_started,
+        }
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any], workflow: Workflow) -> Handler:
+        handler = cls(
+            document["handler_id"], document["deployment"], workflow, document["run_id"], document["started_at"], {}
+        )
+        handler.status = document["status"]
+        handler.error = document["error"]
+        handler.result = document["result"]
+        handler.updated_at = document["updated_at"]
+        handler.completed_at = document["completed_at"]
+        handler.log = [LoggedEvent(sequence, internal, text.encode()) for sequence, internal, text in document["log"]]
+        handler.pc = document["pc"]
+        handler.at = document["at"]
+        handler.waiting = workflow.steps[handler.pc - 1] if document["waiting"] else None
+        handler.scope = document["scope"]
+        handler.pending = [tuple(p) for p in document["pending"]]
+        handler.step_started = document["step_started"]
+        return handler
+
     def where(self) -> dict[str, Any]:
         """Where the run stands (the admin API): the next step, and what it waits for."""
         step = self.workflow.steps[self.pc] if not self.done and self.pc < len(self.workflow.steps) else None
@@ -187,7 +240,14 @@ class Handler:
 class WorkflowRuns:
     """Every deployment's handlers, and the clock-driven progress of their runs."""
 
-    def __init__(self, deployments: Iterable[Deployment], clock: Clock, id_seed: int | None = None):
+    def __init__(
+        self,
+        deployments: Iterable[Deployment],
+        clock: Clock,
+        id_seed: int | None = None,
+        table: InPlaceTable | None = None,
+        max_ended: int = 100_000,
+    ):
         self.deployments: dict[str, Deployment] = {}
         for deployment in deployments:
             other = self.deployments.get(deployment.name)
@@ -204,9 +264,13 @@ class WorkflowRuns:
         self._random = random.Random(id_seed)
         self._wake: asyncio.Event | None = None
         self._timer_task: asyncio.Task | None = None
+        self.table = table  # with --db: every handler, its log and where its run stands
+        self.max_ended = max_ended
+        self._ended: collections.deque[Handler] = collections.deque()  # oldest first: the first forgotten
         add_listener = getattr(clock, "add_listener", None)
         if add_listener is not None and self.deployments:
             add_listener(self._clock_moved)
+        self.reload()
 
     # ------------------------------------------------------------------ reads
     def deployment(self, name: str) -> Deployment:
@@ -257,13 +321,13 @@ class WorkflowRuns:
             previous = self.handlers.get((deployment, handler_id))
             if previous is not None and not previous.done:
                 raise WorkflowError(409, f"Handler '{handler_id}' is already running")
-            if previous is not None:
-                del self.handlers[(deployment, handler_id)]  # a new run under the same id replaces it
+            if previous is not None:  # a new run under the same id replaces it (and its document)
+                del self.handlers[(deployment, handler_id)]
         handler = Handler(handler_id or self.new_id(), deployment, workflow, self.new_id(), self.clock.time(), start)
         self.handlers[(deployment, handler.handler_id)] = handler
         if workflow.timeout is not None:
             self._schedule(handler, handler.started_at + workflow.timeout, pc=-1)
-        self._begin_step(handler, workflow.start_schema["title"])
+        self._begin_step(handler, workflow.start_schema["title"], handler.started_at)
         self._advance(handler, self.clock.time())
         return handler
 
@@ -279,6 +343,7 @@ class WorkflowRuns:
             self._advance(handler, now)
         elif any(s.kind == "ask" and s.expect == event_type for s in handler.workflow.steps[handler.pc :]):
             handler.pending.append((event_type, value))  # a step will take it when the run asks
+            self._save(handler)
         # any other registered type: accepted, and no step of the run takes it (as on the real server)
 
     def answer(self, handler: Handler, event_type: str | None, value: dict) -> None:
@@ -296,7 +361,7 @@ class WorkflowRuns:
         if purge:
             if not handler.done:
                 self._end(handler, CANCELLED, self.clock.time(), _builtin("WorkflowCancelledEvent", {}, "StopEvent"))
-            self.handlers.pop((handler.deployment, handler.handler_id), None)
+            self._forget(handler)
             return "deleted"
         if handler.done:
             raise WorkflowError(404, "Handler not found")
@@ -319,6 +384,7 @@ class WorkflowRuns:
                 handler.status = CANCELLED
                 handler._notify()
         self.handlers.clear()
+        self._ended.clear()
         self._due.clear()
 
     async def wait(self, handler: Handler) -> None:
@@ -335,6 +401,54 @@ class WorkflowRuns:
             handler.changed = asyncio.Event()
         self._ensure_timer()
         return handler.changed
+
+    # ------------------------------------------------------------------ persistence (--db)
+    def _save(self, handler: Handler) -> None:
+        if self.table is not None:
+            self.table.upsert(Document(handler.document(), doc_id=handler.doc_id))
+
+    def _forget(self, handler: Handler) -> None:
+        """Drop a handler (purged, or the oldest ended one beyond ``max_ended``), unless its id now names another."""
+        key = (handler.deployment, handler.handler_id)
+        if self.handlers.get(key) is handler:
+            del self.handlers[key]
+            if self.table is not None and handler.doc_id in self.table.documents():
+                self.table.remove(doc_ids=[handler.doc_id])
+
+    def _ended_one(self, handler: Handler) -> None:
+        self._ended.append(handler)
+        while len(self._ended) > self.max_ended:
+            self._forget(self._ended.popleft())
+
+    def reload(self) -> None:
+        """The handlers of the table (at start, after a restore); running ones go on from where they were."""
+        self.handlers.clear()
+        self._ended.clear()
+        self._due.clear()
+        if self.table is None:
+            return
+        for document in self.table.documents().values():
+            workflow = self.deployments.get(document["deployment"], None)
+            workflow = workflow.workflows.get(document["workflow"]) if workflow is not None else None
+            if workflow is None:
+                log.warning(
+                    "handler %s of %s/%s is left out: no scenario file serves that workflow now",
+                    document["handler_id"], document["deployment"], document["workflow"],
+                )  # fmt: skip
+                continue
+            handler = Handler.from_document(document, workflow)
+            self.handlers[(handler.deployment, handler.handler_id)] = handler
+            if handler.done:
+                self._ended_one(handler)
+                continue
+            if workflow.timeout is not None:
+                self._schedule(handler, handler.started_at + workflow.timeout, pc=-1)
+            if handler.waiting is None and handler.pc < len(workflow.steps):
+                self._schedule(handler, handler.at + workflow.steps[handler.pc].after, handler.pc)
+
+    def start_timer(self) -> None:
+        """Start the background task now (the app's start-up: runs loaded from --db may be due)."""
+        self._ensure_timer()
 
     # ------------------------------------------------------------------ the clock
     def tick(self) -> None:
@@ -364,9 +478,11 @@ class WorkflowRuns:
             self._wake.set()
 
     def _ensure_timer(self) -> None:
-        """The background task that makes due steps happen on a running clock (started on first need)."""
-        if self._wake is None:
-            loop = asyncio.get_running_loop()
+        """The background task that makes due steps happen on a running clock (started on first need,
+        and again in another event loop: in-process test transports each run their own)."""
+        loop = asyncio.get_running_loop()
+        task = self._timer_task
+        if task is None or task.done() or task.get_loop() is not loop:
             self._wake = asyncio.Event()
             self._timer_task = loop.create_task(self._timer(), name="llamacloud-mock workflow timer")
 
@@ -391,9 +507,8 @@ class WorkflowRuns:
             instant = handler.at + step.after
             if instant > now:
                 self._schedule(handler, instant, handler.pc)
-                if self._wake is None:
-                    with contextlib.suppress(RuntimeError):  # no event loop: a tick will do it
-                        self._ensure_timer()
+                with contextlib.suppress(RuntimeError):  # no event loop: a tick will do it
+                    self._ensure_timer()
                 return
             handler.at = instant
             handler.pc += 1
@@ -427,16 +542,12 @@ class WorkflowRuns:
         handler.scope["answer"] = value
         handler.scope[f"answers.{ask.expect}"] = value
         handler.at = max(handler.at, now)
-        next_step = handler.workflow.steps[handler.pc]
-        handler.step_started = handler.at
-        self._begin_step(handler, ask.expect, next_step, handler.at)
+        self._begin_step(handler, ask.expect, handler.at)
 
-    def _begin_step(
-        self, handler: Handler, input_event: str, step: Step | None = None, now: float | None = None
-    ) -> None:
-        step = step or handler.workflow.steps[0]
-        handler.step_started = handler.started_at if now is None else now
-        self._step_state(handler, step, "running", handler.step_started, input_name=input_event)
+    def _begin_step(self, handler: Handler, input_event: str, now: float) -> None:
+        """A workflow step starts (at the start, or on an answer) with the step at ``handler.pc``."""
+        handler.step_started = now
+        self._step_state(handler, handler.workflow.steps[handler.pc], "running", now, input_name=input_event)
 
     def _step_state(
         self,
@@ -497,6 +608,7 @@ class WorkflowRuns:
     def _append(self, handler: Handler, envelope: dict, now: float, internal: bool = False) -> None:
         handler.log.append(LoggedEvent(len(handler.log), internal, _kept(envelope)))
         handler.updated_at = max(handler.updated_at, now)
+        self._save(handler)
         handler._notify()
 
     def _end(
@@ -516,3 +628,4 @@ class WorkflowRuns:
         handler.scope = {}  # what the templates needed: not kept once ended
         handler.pending = []
         self._append(handler, event, handler.completed_at)
+        self._ended_one(handler)
