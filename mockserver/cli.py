@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     workflows = commands.add_parser("workflows", help="workflow scenarios: record one from a real run")
-    workflow_commands = workflows.add_subparsers(dest="workflows_command", required=True)
+    workflow_commands = workflows.add_subparsers(dest="workflows_command", required=True, metavar="record")
     record = workflow_commands.add_parser(
         "record",
         help="run a workflow on a real workflow server and write a scenario file that replays it",
