@@ -96,7 +96,7 @@ def start(http: httpx.Client, workflow: str, body: dict | None = None) -> dict:
 
 # ------------------------------------------------------------------------------ workflows
 def test_workflows_are_listed_in_file_order_with_their_schemas(http):
-    assert http.get("/workflows").json() == {"workflows": ["hitl", "echo", "boom"]}
+    assert http.get("/workflows").json() == {"workflows": ["hitl", "echo", "boom", "slow"]}
     schema = http.get("/workflows/hitl/schema").json()
     assert schema["start"] == {
         "title": "StartEvent",
@@ -374,11 +374,24 @@ def test_bad_run_bodies_are_400_with_the_real_words(http, content, detail):
         (b"{}", 400, "Event data is required"),
         (b'{"event": {"value": {}}}', 400, "Invalid client data. Must have a type or a qualified name, got {event}"),
         (
-            b'{"event": {"type": "Nope"}}',
+            b'{"event": {"type": "Nope", "value": {}}}',
             400,
             "Invalid event type: Nope. Expected one of AnswerEvent, AskEvent, StopEvent, StartEvent",
         ),
-        (b'{"event": {"type": "AnswerEvent", "value": 5}}', 400, "Failed to deserialize event: value of AnswerEvent"),
+        (
+            b'{"event": {"type": "AnswerEvent", "value": 5}}',
+            400,
+            "Failed to deserialize event: 1 validation error for AnswerEvent\n  Input should be a valid dictionary "
+            "or instance of AnswerEvent [type=model_type, input_value=5, input_type=int]",
+        ),
+        (
+            b'{"event": {"type": "Nope"}}',
+            400,
+            "Failed to deserialize event: 1 validation error for EventEnvelope\nvalue\n"
+            "  Field required [type=missing, input_value={'type': 'Nope'}, input_type=dict]",
+        ),
+        (b'{"event": "{bad"}', 400, "Failed to deserialize event. Must be a json object, or stringified json object"),
+        (b'{"event": 0}', 400, "Event data is required"),
     ],
 )
 def test_bad_events_are_400_with_the_real_words(http, body, status, detail):
