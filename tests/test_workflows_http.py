@@ -473,6 +473,12 @@ def test_the_admin_api_lists_runs_shows_where_they_wait_and_answers_or_fails_the
     assert admin.get("/_mock/workflows/wfdemo/handlers/nope").status_code == 404
 
 
+def test_the_admin_api_lists_the_deployments_served(mock, scenarios):
+    listed = mock.admin.http.get("/_mock/workflows").json()["items"]
+    assert [(d["deployment"], d["source"]) for d in listed] == [("wfdemo", scenarios[0]), ("extra", scenarios[1])]
+    assert listed[0]["workflows"] == ["hitl", "echo", "boom"]
+
+
 def test_with_db_handlers_and_logs_survive_a_crash_and_running_runs_go_on(tmp_path):
     db = tmp_path / "state.json"
     args = ["--workflows", str(WFDEMO), "--virtual-clock", "--db", str(db)]

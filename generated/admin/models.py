@@ -182,6 +182,12 @@ class IdSequence(BaseModel):
     ] = None
 
 
+class Item(BaseModel):
+    deployment: str
+    workflows: Annotated[list[str], Field(description="The workflows' names, in the scenario file's order.")]
+    source: Annotated[str, Field(description="The scenario file it was read from.")]
+
+
 class JobFinish(BaseModel):
     outcome: Literal["succeeded", "partially_succeeded", "failed", "cancelled"]
     error: Annotated[
@@ -382,6 +388,10 @@ class WorkflowAnswer(BaseModel):
         dict[str, Any] | None, Field(description="The answer event's fields (its `value`); default {}.")
     ] = None
     type: Annotated[str | None, Field(description="The event type (default the one the run waits for).")] = None
+
+
+class WorkflowDeploymentList(BaseModel):
+    items: list[Item]
 
 
 class WorkflowFailure(BaseModel):
