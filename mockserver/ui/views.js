@@ -4,31 +4,9 @@
 "use strict";
 
 (() => {
-  const { h, fill, json, empty, errorLine, showError, rowsTable, admin, api } = Dashboard;
+  const { h, fill, json, empty, errorLine, showError, rowsTable, admin, api, field, openRow, changed } = Dashboard;
   const number = (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en"));
   const TERMINAL = new Set(["succeeded", "partially_succeeded", "failed", "cancelled"]);
-
-  function field(id, label, control) {
-    control.id = id;
-    return h("div", { class: "field" }, h("label", { for: id }, label), control);
-  }
-
-  // A table row that opens something: focusable, Enter or a click opens it.
-  function openRow(cells, open, selected) {
-    return h(
-      "tr",
-      { tabindex: 0, class: selected ? "selected" : null, "aria-selected": selected ? "true" : "false", onclick: open },
-      cells.map((cell) => h("td", {}, cell))
-    );
-  }
-
-  // Renders only when the data changed, so that a live refresh leaves focus and selection alone.
-  function changed(holder, key, value) {
-    const text = JSON.stringify(value);
-    if (holder[key] === text) return false;
-    holder[key] = text;
-    return true;
-  }
 
   // ================================================================== Overview
   const TABLE_LABELS = {
