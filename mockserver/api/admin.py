@@ -190,8 +190,8 @@ class AdminApi:
 
     # ------------------------------------------------------------------ workflow runs
     async def list_workflow_deployments(self, **_: Any) -> dict:
-        deployments = self.state.workflows.deployments.values()
-        return {"items": [{"deployment": d.name, "workflows": list(d.workflows), "source": d.source} for d in deployments]}
+        served = self.state.workflows.deployments.values()
+        return {"items": [{"deployment": d.name, "workflows": list(d.workflows), "source": d.source} for d in served]}
 
     async def list_workflow_runs(self, deployment: str | None = None, waiting: bool | None = None, **_: Any) -> dict:
         runs = self.state.workflows

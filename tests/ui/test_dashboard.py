@@ -370,7 +370,8 @@ def test_a_run_started_from_the_page_streams_its_events_and_ends_when_answered_f
     expect(page.locator("#handlers-summary")).to_have_text("1 handler: 1 completed.")
     with api(mock) as http:
         handler = http.get(f"/deployments/wfdemo/handlers/{run['handler_id']}").json()
-    assert (handler["status"], handler["result"]["value"]["result"]) == ("completed", {"answer": "yes, Ada", "approved": True})
+    assert handler["status"] == "completed"
+    assert handler["result"]["value"]["result"] == {"answer": "yes, Ada", "approved": True}
 
 
 def test_cancelling_a_running_run_and_the_handlers_by_status_and_workflow(serve, page):
@@ -405,8 +406,9 @@ def test_cancelling_a_running_run_and_the_handlers_by_status_and_workflow(serve,
 def test_without_scenario_files_the_workflows_view_says_how_to_serve_one(serve, page):
     mock = serve(workflows=False)
     open_view(page, mock, "workflows")
-    expect(page.locator("#view .empty")).to_contain_text("No workflow is served")
-    expect(page.locator("#view .empty")).to_contain_text("llamacloud-mock serve --workflows examples/workflows/wfdemo.yaml")
+    advice = page.locator("#view .empty")
+    expect(advice).to_contain_text("No workflow is served")
+    expect(advice).to_contain_text("llamacloud-mock serve --workflows examples/workflows/wfdemo.yaml")
 
 
 # ------------------------------------------------------------------ admin key, keyboard, accessibility
