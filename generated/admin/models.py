@@ -271,6 +271,24 @@ class JournalEntry(BaseModel):
     ]
     duration_ms: Annotated[float | None, Field(...)]
     fault: Annotated[str | None, Field(description="The fault rule that acted on the request.")]
+    response_headers: Annotated[
+        dict[str, str],
+        Field(description="The response's headers (empty until it is sent, or when the connection was dropped)."),
+    ]
+    response_body: Annotated[
+        Any | None,
+        Field(
+            description="The response's body, parsed when JSON, else as text; null when empty, not sent yet, or streamed (never kept: see response_streamed)."
+        ),
+    ]
+    response_body_size: Annotated[int, Field(description="The bytes of body sent, a stream's included.")]
+    response_body_truncated: Annotated[bool, Field(description="Whether the body was longer than the 64 KiB recorded.")]
+    response_streamed: Annotated[
+        bool,
+        Field(
+            description="Whether the body was sent in parts (server-sent events, NDJSON, a large file): a stream's body is never recorded, only its size."
+        ),
+    ]
 
 
 class JournalPage(BaseModel):
