@@ -232,6 +232,7 @@ def test_the_journal_records_the_response_headers_and_body(client):
     assert (first["response_body_truncated"], first["response_streamed"]) == (False, False)
     assert second["response_body"] == missing.json() == {"detail": "Agent data 'nope' not found"}
     assert (third["fault"], third["response_body"], faulted.status_code) == (rule["id"], {"detail": "down"}, 503)
+    assert third["duration_ms"] is not None  # a request a fault answered is finished too
 
 
 def test_large_responses_are_recorded_in_part(client):

@@ -98,6 +98,8 @@ class HarnessMiddleware:
                         entry.fault = rule.id
                     handled = await self._act(rule, receive, send, raw_send, entry)
                     if handled:
+                        if entry is not None:
+                            entry.finish(entry.status)  # its duration too (a dropped one is finished already)
                         return
         try:
             await self.app(scope, receive, send)

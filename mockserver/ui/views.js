@@ -623,11 +623,18 @@
             json(entry.headers),
             entry.body === null ? h("p", {}, "No body.") : json(entry.body),
             entry.body_truncated ? h("p", {}, `Body cut at 64 KiB of ${number(entry.body_size)} bytes.`) : null),
-          h("div", {}, h("h4", {}, "Response"),
+          h("div", { id: "entry-response" }, h("h4", {}, "Response"),
             h("p", { id: "entry-status" },
-              entry.status === null ? "No answer: the connection was dropped." : `Status ${entry.status} in ${entry.duration_ms.toFixed(1)} ms`),
+              entry.status === null
+                ? "No answer: the connection was dropped."
+                : `Status ${entry.status}${entry.duration_ms === null ? "" : ` in ${entry.duration_ms.toFixed(1)} ms`}`),
             entry.fault ? h("p", {}, `Answered by the fault rule ${entry.fault}.`) : null,
-            h("p", { class: "hint" }, "The journal keeps what was asked; the answer's body is not recorded."))),
+            entry.status === null ? null : json(entry.response_headers),
+            entry.response_streamed
+              ? h("p", {}, `A stream (${number(entry.response_body_size)} bytes sent): a stream's body is not recorded.`)
+              : entry.response_body === null ? h("p", {}, "No body.") : json(entry.response_body),
+            entry.response_body_truncated
+              ? h("p", {}, `Body cut at 64 KiB of ${number(entry.response_body_size)} bytes.`) : null)),
         h("h4", {}, "As curl"), curlEl,
         h("button", { type: "button", onclick: async () => {
           try {

@@ -278,9 +278,14 @@ def test_a_fault_rule_added_from_the_form_fails_the_next_call(serve, page):
         passed = http.post(AGENT_DATA, json={"deployment_name": "d", "data": {"n": 2}})
     assert (failed.status_code, failed.headers["retry-after"], passed.status_code) == (503, "1", 200)
     rule_id = mock.admin.faults()[0]["id"]
-    expect(page.locator("#tail tbody tr").nth(1)).to_contain_text(f"503{rule_id}")  # the newest is on top
+    faulted = page.locator("#tail tbody tr").nth(1)  # the newest is on top
+    expect(faulted.locator("td").nth(4)).to_have_text("503")
+    expect(faulted.locator("td").last).to_have_text(rule_id)
     expect(page.locator("#tail tbody tr").first).to_contain_text("200")
     expect(rule.locator("td").nth(5)).to_have_text("1")  # fired once
+    page.locator("#tail tbody tr").nth(1).click()
+    expect(page.locator("#entry-response")).to_contain_text(f"Answered by the fault rule {rule_id}.")
+    expect(page.locator("#entry-response")).to_contain_text('"retry-after": "1"')
 
     page.get_by_role("button", name=f"Remove the rule {rule_id}").click()
     expect(page.locator("#faults")).to_contain_text("No fault rule")
@@ -292,7 +297,7 @@ def test_the_journal_tail_filters_shows_a_request_and_copies_it_as_a_working_cur
     open_view(page, mock, "traffic")
     expect(page.locator("#tail")).to_contain_text("No request matches yet.")
     with api(mock) as http:
-        http.post(AGENT_DATA, json={"deployment_name": "shop", "data": {"sku": "A-1", "note": "it's"}})
+        created = http.post(AGENT_DATA, json={"deployment_name": "shop", "data": {"sku": "A-1", "note": "it's"}}).json()
         http.get(f"{AGENT_DATA}/missing")
     rows = page.locator("#tail tbody tr")
     expect(rows).to_have_count(2)
@@ -317,6 +322,13 @@ def test_the_journal_tail_filters_shows_a_request_and_copies_it_as_a_working_cur
     detail = page.locator("#entry-detail")
     expect(detail).to_contain_text('"sku": "A-1"')
     expect(page.locator("#entry-status")).to_contain_text("Status 200 in")
+    response = page.locator("#entry-response")  # side by side with the request
+    expect(response).to_contain_text(f'"id": "{created["id"]}"')
+    expect(response).to_contain_text(f'"created_at": "{created["created_at"]}"')
+    expect(response).to_contain_text('"content-type": "application/json"')
+    rows.first.click()
+    expect(response).to_contain_text('"detail": "Agent data \'missing\' not found"')
+    rows.last.click()
     screenshot(page, "traffic")
     curl = page.locator("#entry-curl").inner_text()
     assert curl.startswith(f"curl -X POST '{mock.url}/api/v1/beta/agent-data'")
@@ -368,6 +380,13 @@ def test_a_run_started_from_the_page_streams_its_events_and_ends_when_answered_f
     expect(page.locator("#run-result pre")).to_have_text('{\n  "answer": "yes, Ada",\n  "approved": true\n}')
     expect(page.locator("#run-status")).to_have_text("Completed.")
     expect(page.locator("#handlers-summary")).to_have_text("1 handler: 1 completed.")
+    page.keyboard.press("5")  # Traffic: the page's own stream of the run's events is in the journal, its body not
+    page.get_by_label("Hide the dashboard's own calls").uncheck()
+    page.get_by_label("Path (a glob, * matches anything)").fill("/deployments/wfdemo/events/*")
+    page.get_by_role("button", name="Apply").click()
+    page.locator("#tail tbody tr").first.click()
+    expect(page.locator("#entry-response")).to_contain_text("bytes sent): a stream's body is not recorded.")
+    expect(page.locator("#entry-response")).to_contain_text('"content-type": "text/event-stream')
     with api(mock) as http:
         handler = http.get(f"/deployments/wfdemo/handlers/{run['handler_id']}").json()
     assert handler["status"] == "completed"
