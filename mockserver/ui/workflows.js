@@ -41,7 +41,7 @@
       }
     }
     if (!Object.keys(properties).length || (schema && schema.additionalProperties !== false)) {
-      const area = h("textarea", { rows: 3, placeholder: '{"response": "yes"}' });
+      const area = h("textarea", { rows: 2, placeholder: '{"field": "value"}' });
       const label = `${Object.keys(properties).length ? "Other fields" : "Fields"} of the ${what} (a JSON object)`;
       controls.push(field(`${prefix}-other`, label, area));
       read.push((value) => {
@@ -121,12 +121,12 @@
       this.deployment = deployments[0].deployment;
       this.error = errorLine("workflows-error");
       const chooser = h("select", { onchange: (e) => this.chooseDeployment(e.target.value) },
-        deployments.map((d) => h("option", { value: d.deployment }, `${d.deployment} (${d.source})`)));
+        deployments.map((d) => h("option", { value: d.deployment }, `${d.deployment} (${d.source.split(/[\\/]/).pop()})`)));
       this.workflowFilter = h("select", { onchange: () => ((this.seen.handlers = null), this.refresh()) });
       this.statusFilter = h("select", { onchange: () => ((this.seen.handlers = null), this.refresh()) },
         h("option", { value: "" }, "any"), STATUSES.map((s) => h("option", { value: s }, s)));
       this.startWorkflow = h("select", { onchange: () => this.mountStartForm() });
-      this.startFields = h("div", { class: "query" });
+      this.startFields = h("div", { class: "fields" });
       this.startError = errorLine("start-error");
       const startForm = h("form", { class: "query", onsubmit: (e) => (e.preventDefault(), this.startRun()) },
         field("start-workflow", "Workflow to start", this.startWorkflow), this.startFields,
@@ -134,7 +134,7 @@
       this.handlersEl = h("div", { id: "handlers" });
       this.runEl = h("section", { id: "run-detail", "aria-labelledby": "run-title" });
       root.append(
-        h("div", { class: "query" }, field("workflows-deployment", "Deployment", chooser)),
+        h("form", { class: "query", onsubmit: (e) => e.preventDefault() }, field("workflows-deployment", "Deployment", chooser)),
         this.error,
         h("section", { "aria-labelledby": "start-title" }, h("h3", { id: "start-title" }, "Start a run"), startForm, this.startError),
         h("div", { class: "split" },
@@ -255,7 +255,7 @@
     async renderControls(run) {
       document.getElementById("run-status").textContent =
         run.status === "running"
-          ? run.waiting_for ? `Running, waiting for a ${run.waiting_for}.` : "Running."
+          ? run.waiting_for ? `Running, waiting for ${run.waiting_for}.` : "Running."
           : `${run.status[0].toUpperCase()}${run.status.slice(1)}.`;
       if (run.status !== "running") {
         fill(this.controlsEl);
@@ -275,7 +275,7 @@
         { body: { type: run.waiting_for, value: form.read() } }));
       fill(this.controlsEl,
         h("form", { class: "query", "aria-labelledby": "answer-title", onsubmit: (e) => (e.preventDefault(), send()) },
-          h("h4", { id: "answer-title" }, `Answer with a ${run.waiting_for}`), form.controls,
+          h("h4", { id: "answer-title" }, `Answer with ${run.waiting_for}`), form.controls,
           h("div", { class: "actions" }, h("button", { type: "submit" }, "Send the answer"), cancel)),
         error);
     },

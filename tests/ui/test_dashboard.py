@@ -363,7 +363,7 @@ def test_a_run_started_from_the_page_streams_its_events_and_ends_when_answered_f
     expect(events.nth(0)).to_contain_text('"msg": "hello Ada"')
     expect(events.nth(1)).to_contain_text("AskEvent")
     expect(events.nth(1)).to_contain_text("Approve greeting for Ada?")
-    expect(page.locator("#run-status")).to_have_text("Running, waiting for a AnswerEvent.")
+    expect(page.locator("#run-status")).to_have_text("Running, waiting for AnswerEvent.")
     [run] = mock.admin.workflow_runs()
     expect(page.locator("#handlers tbody tr")).to_contain_text(f"{run['handler_id']}hitlrunningAnswerEvent")
     screenshot(page, "workflows")
