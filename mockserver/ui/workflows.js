@@ -8,6 +8,7 @@
 (() => {
   const { h, fill, json, empty, errorLine, showError, rowsTable, admin, api, field, openRow, changed } = Dashboard;
   const STATUSES = ["running", "completed", "failed", "cancelled"];
+  const ROWS = 200; // the handlers listed (the summary counts them all)
 
   // ------------------------------------------------------------------ forms from JSON Schemas
   // A form's controls for an event's fields: one per property of the schema (text, number,
@@ -200,10 +201,11 @@
         .filter((w) => !status || w.status === status)
         .map((w, index) => [w, index])
         .sort(([a, i], [b, j]) => STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status) || j - i)
-        .map(([w]) => w);
+        .map(([w]) => w)
+        .slice(0, ROWS);
       fill(this.handlersEl,
         shown.length
-          ? rowsTable("Handlers by status, the newest first (live)", ["Handler", "Workflow", "Status", "Waiting for"],
+          ? rowsTable(`Handlers by status, the newest first (live; the first ${ROWS} shown)`, ["Handler", "Workflow", "Status", "Waiting for"],
               shown.map((w) => openRow([w.handler_id, w.workflow_name, h("span", { class: `state ${w.status}` }, w.status), w.waiting_for || ""],
                 () => this.openRun(w.handler_id), w.handler_id === this.selected)))
           : empty(this.handlers.length ? "No handler matches." : "No run yet.",
@@ -231,7 +233,10 @@
         h("h4", {}, "Events (GET /deployments/…/events/{id}, as a client receives them)"),
         this.eventsEl, this.streamState, this.resultEl);
       this.renderHandlers();
-      if (run) this.renderControls(run);
+      if (run) {
+        changed(this.seen, "run", [run.status, run.waiting_for]); // the next refresh leaves the form alone
+        this.renderControls(run);
+      }
       this.runEl.querySelector("h3").focus();
       const controller = new AbortController();
       this.streaming = controller;

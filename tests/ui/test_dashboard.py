@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 
+import httpx
 from conftest import accessibility_violations, api, open_view, screenshot
 from playwright.sync_api import expect
 
@@ -420,6 +421,19 @@ def test_cancelling_a_running_run_and_the_handlers_by_status_and_workflow(serve,
     page.get_by_label("Status").select_option("cancelled")
     expect(rows).to_contain_text(f"{waiting}hitlcancelled")
     assert [r["status"] for r in mock.admin.workflow_runs()] == ["cancelled", "completed"]
+
+
+def test_a_run_streams_on_a_server_with_api_keys(serve, page):
+    mock = serve("--api-key", "k1")  # an EventSource could not send the key: the page's stream can
+    with httpx.Client(base_url=mock.url, headers={"Authorization": "Bearer k1"}, timeout=30) as http:
+        started = http.post("/deployments/wfdemo/workflows/hitl/run-nowait", json={"start_event": {"name": "Key"}})
+    open_view(page, mock, "workflows")
+    page.get_by_label("API key (only when the server has --api-key)").fill("k1")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#handlers tbody tr").first.click()
+    expect(page.locator("#run-title")).to_have_text(f"Run {started.json()['handler_id']} of hitl")
+    expect(page.locator("#run-events li")).to_have_count(2)
+    expect(page.locator("#run-events li").last).to_contain_text("Approve greeting for Key?")
 
 
 def test_without_scenario_files_the_workflows_view_says_how_to_serve_one(serve, page):
