@@ -486,7 +486,7 @@ def test_the_journal_notes_a_stream_without_keeping_its_body(http, mock):
 
 
 def test_the_admin_api_lists_the_deployments_served(mock, scenarios):
-    listed = mock.admin.http.get("/_mock/workflows").json()["items"]
+    listed = mock.admin.workflow_deployments()
     assert [(d["deployment"], d["source"]) for d in listed] == [("wfdemo", scenarios[0]), ("extra", scenarios[1])]
     assert listed[0]["workflows"] == ["hitl", "echo", "boom"]
 
