@@ -486,6 +486,24 @@ def test_the_admin_api_lists_runs_shows_where_they_wait_and_answers_or_fails_the
     assert admin.get("/_mock/workflows/wfdemo/handlers/nope").status_code == 404
 
 
+def test_the_journal_notes_a_stream_without_keeping_its_body(http, mock):
+    hid = start(http, "echo", {"start_event": {"text": "streamed"}})["handler_id"]
+    streamed = http.get(f"/events/{hid}", params={"after_sequence": -1})
+    assert streamed.status_code == 200 and "StopEvent" in streamed.text
+    [entry] = mock.admin.requests(path=f"/deployments/wfdemo/events/{hid}")
+    assert entry["response_streamed"] is True and entry["response_body"] is None
+    assert entry["response_body_size"] == len(streamed.content) and entry["response_body_truncated"] is False
+    assert entry["response_headers"]["content-type"].startswith("text/event-stream")
+    [started] = mock.admin.requests(path="*/echo/run-nowait", body={"start_event": {"text": "streamed"}})
+    assert started["response_body"]["handler_id"] == hid and started["response_streamed"] is False
+
+
+def test_the_admin_api_lists_the_deployments_served(mock, scenarios):
+    listed = mock.admin.workflow_deployments()
+    assert [(d["deployment"], d["source"]) for d in listed] == [("wfdemo", scenarios[0]), ("extra", scenarios[1])]
+    assert listed[0]["workflows"] == ["hitl", "echo", "boom"]
+
+
 def test_with_db_handlers_and_logs_survive_a_crash_and_running_runs_go_on(tmp_path):
     db = tmp_path / "state.json"
     args = ["--workflows", str(WFDEMO), "--virtual-clock", "--db", str(db)]
