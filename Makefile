@@ -36,7 +36,7 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs docs docs-serve docs-reference generate check-generated bench bench-wrk bench-quick bench-charts clean contract seed-diff
+.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs docs docs-serve docs-reference generate check-generated bench bench-wrk bench-quick bench-charts clean contract seed-diff drift-workflows
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
@@ -48,6 +48,7 @@ help:
 	@echo "make bench-charts  draw docs/img/bench-*.png from a run's JSON (BENCH_JSON=, default reports/bench.json)"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
 	@echo "make seed-diff  regenerate contracts/reports/seed-vs-real.md (the seed spec vs the real wire format)"
+	@echo "make drift-workflows  the harness against the real workflow server and the fake: contracts/reports/workflows-live-drift.md"
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -162,6 +163,12 @@ $(WF_JS_DIR)/node_modules/.installed: $(WF_JS_DIR)/package.json $(WF_JS_DIR)/pac
 
 test-workflows: install $(AGENTS_VENV)/.installed $(WF_JS_DIR)/node_modules/.installed
 	LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) $(AGENTS_VENV)/bin/python -m pytest tests/workflows -q
+
+# The live drift run of the workflow server (tests/workflows/drift.py): the contract harness against the
+# real server and the fake; writes the committed report (make test checks the same in test_drift.py).
+drift-workflows: install $(AGENTS_VENV)/.installed
+	cd tests/workflows && PYTHONPATH=$(CURDIR) LLAMACLOUD_MOCK_PYTHON=$(abspath $(BIN)/python) $(abspath $(AGENTS_VENV))/bin/python drift.py \
+	  --workdir $(abspath reports/drift-workflows) -o $(abspath contracts/reports/workflows-live-drift.md)
 
 # examples/invoice-app: a downstream project whose tests use only the plugin and the official SDKs,
 # each SDK generation in its venv.

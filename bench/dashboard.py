@@ -1,7 +1,8 @@
 """The dashboard (/_mock/ui): each view's first render over a large state, and its cost when closed.
 
 * First render: a fake with ``--db`` on the 100,000-record state file, 10,000 extraction jobs
-  created over HTTP (they also fill the request journal), then Chromium opens each view afresh
+  created over HTTP (they also fill the request journal) and 1,000 workflow runs of the example
+  scenario file (waiting: the clock is frozen), then Chromium opens each view afresh
   ``ROUNDS`` times. The figure is the median time from the navigation's start to the view shown
   (the page's ``ready:<view>`` mark: the page and its scripts loaded, the view's API calls
   answered, its DOM built), and beside it the view's own share (``view:<view>``: its API calls
@@ -44,7 +45,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWS = ("overview", "agent-data", "extraction", "clock", "traffic")
+VIEWS = ("overview", "agent-data", "extraction", "clock", "traffic", "workflows")
+WFDEMO = Path(__file__).resolve().parent.parent / "examples" / "workflows" / "wfdemo.yaml"
 ROUNDS = 5
 IDLE_SECONDS = 10  # the CPU clock ticks every 10 ms: 1 ms per second of resolution
 PASSES = 200_000
@@ -59,7 +61,7 @@ def first_renders(workdir: Path, full_state: Path, jobs: int, progress: Callable
     from playwright.sync_api import sync_playwright
 
     db = copy_state(full_state, workdir / "t8-full.db.json")
-    with Server(workdir, db, "t8-dashboard", ("--virtual-clock",)) as server:
+    with Server(workdir, db, "t8-dashboard", ("--virtual-clock", "--workflows", str(WFDEMO))) as server:
         catalog = fixture({}, 0)
         status, answer = server.http.post("/_mock/fixtures", {k: catalog[k] for k in ("files", "extraction_agents")})
         if status != 200:
@@ -67,6 +69,13 @@ def first_renders(workdir: Path, full_state: Path, jobs: int, progress: Callable
         progress(f"creating {jobs:,} extraction jobs")
         for _ in range(jobs):
             create_job(server)
+        progress(f"starting {jobs // 10:,} workflow runs")
+        for _ in range(jobs // 10):  # the clock is frozen: each stays running
+            status, answer = server.http.post(
+                "/deployments/wfdemo/workflows/hitl/run-nowait", {"start_event": {"name": "b"}}
+            )
+            if status != 200:
+                raise RuntimeError(f"run-nowait answered {status}: {answer[:300]!r}")
         state = _status(server)
         result = {"counts": state["counts"], "journal": state["requests"], "views": {}}
         with sync_playwright() as playwright:

@@ -142,16 +142,23 @@ SCENARIO_WORKFLOWS = ("hitl", "echo", "boom")
 SYNC_WORKFLOWS = ("echo", "boom")  # a sync run of hitl waits for an answer no fuzzer sends
 
 
-def scenario_workflows(context: Any, case: Any) -> Any:
-    """Workflow server: the scenario's deployment and workflows in most positive cases (random names
-    are all 404s), and never a sync run of a workflow that waits for a human."""
-    params = case.path_parameters
-    if params is None:
+def deployment_workflows(deployment: str, workflows: tuple[str, ...], sync_workflows: tuple[str, ...]) -> Any:
+    """Workflow server: ``deployment`` and its ``workflows`` in most positive cases (random names are all
+    404s), and a synchronous run only of ``sync_workflows`` (a run that waits for a human would block)."""
+
+    def scenario_workflows(context: Any, case: Any) -> Any:
+        params = case.path_parameters
+        if params is None:
+            return case
+        sync = case.operation.label.endswith("/run")
+        if _positive(case) and "deployment_name" in params and _fraction(params) < SHARE:
+            params["deployment_name"] = deployment
+        if "name" in params and (sync or (_positive(case) and _fraction(params["name"]) < SHARE)):
+            names = sync_workflows if sync else workflows
+            params["name"] = names[int(_fraction([params["name"], "name"]) * len(names))]
         return case
-    sync = case.operation.label.endswith("/run")
-    if _positive(case) and "deployment_name" in params and _fraction(params) < SHARE:
-        params["deployment_name"] = SCENARIO_DEPLOYMENT
-    if "name" in params and (sync or (_positive(case) and _fraction(params["name"]) < SHARE)):
-        names = SYNC_WORKFLOWS if sync else SCENARIO_WORKFLOWS
-        params["name"] = names[int(_fraction([params["name"], "name"]) * len(names))]
-    return case
+
+    return scenario_workflows
+
+
+scenario_workflows = deployment_workflows(SCENARIO_DEPLOYMENT, SCENARIO_WORKFLOWS, SYNC_WORKFLOWS)

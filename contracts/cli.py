@@ -70,12 +70,32 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "--no-cleanup", action="store_true", help="leave what the run created (default: delete it afterwards)"
     )
     contract.add_argument("--max-steps", type=int, metavar="N", help="longest stateful scenario")
+    contract.add_argument(
+        "--deployment",
+        metavar="NAME",
+        help="workflow server: the deployment most requests aim at (default wfdemo, the example scenario's)",
+    )
+    contract.add_argument(
+        "--workflows",
+        type=_csv,
+        metavar="A,B",
+        help="workflow server: the workflows to run; name only ones that end by themselves (a synchronous run "
+        "of one that asks for input waits until its timeout)",
+    )
     contract.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS")
+    contract.add_argument(
+        "--stream-seconds",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="read an event stream (SSE, NDJSON) this long at most, then check what came: a stream of a run "
+        "still going stays open until the run ends (default %(default)s)",
+    )
     contract.add_argument(
         "--report-dir",
         type=Path,
         default=DEFAULT_REPORT_DIR,
-        help="where junit.xml and drift-report.md go (default %(default)s)",
+        help="where junit.xml, drift-report.md and results.json go (default %(default)s)",
     )
 
     diff = commands.add_parser(
@@ -102,6 +122,19 @@ def _is_the_fake(base_url: str) -> bool:
     return headers.get("llamacloud-mock-version") is not None
 
 
+def _aimed(target, deployment: str | None, workflows: tuple[str, ...] | None):
+    """The workflow server's target, aimed at another deployment and its workflows."""
+    import dataclasses
+
+    from contracts import aids
+
+    if target.name != "workflows":
+        return target
+    names = workflows or aids.SCENARIO_WORKFLOWS
+    aid = aids.deployment_workflows(deployment or aids.SCENARIO_DEPLOYMENT, names, workflows or aids.SYNC_WORKFLOWS)
+    return dataclasses.replace(target, aids=(aid,))
+
+
 def run_contract(args: argparse.Namespace) -> int:
     from contracts import report
     from contracts.runner import ALL_CHECKS, RunOptions, run
@@ -117,6 +150,8 @@ def run_contract(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"llamacloud-mock contract: {e}", file=sys.stderr)
         return 2
+    if args.deployment or args.workflows:
+        targets = [_aimed(target, args.deployment, args.workflows) for target in targets]
     checks = ALL_CHECKS if "all" in args.checks else args.checks
     unknown = set(checks) - set(ALL_CHECKS)
     if unknown:
@@ -133,6 +168,7 @@ def run_contract(args: argparse.Namespace) -> int:
         cleanup=not args.no_cleanup and not args.fake,
         headers=tuple(args.header),
         request_timeout=args.request_timeout,
+        stream_seconds=args.stream_seconds,
         max_steps=args.max_steps,
         fake_only=args.fake or _is_the_fake(args.base_url),
     )

@@ -3,6 +3,7 @@ Markdown drift report naming the operation and the JSON path of each failure."""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -56,6 +57,9 @@ def summary(result: RunResult) -> str:
         )
     for error in result.errors:
         lines.append(f"   - error: {error.splitlines()[0]}")
+    if result.streams_cut:
+        seconds = result.options.stream_seconds
+        lines.append(f"   {result.streams_cut} NDJSON stream(s) of runs still going cut after {seconds}s")
     if untested:
         lines.append(f"   untested operations: {', '.join(untested)}")
     if result.stopped_by_budget:
@@ -219,10 +223,49 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+def as_json(results: list[RunResult]) -> dict:
+    """What a program comparing runs needs: per target, the operations' figures and each unique failure."""
+    return {
+        "schemathesis": SCHEMATHESIS_VERSION,
+        "targets": [
+            {
+                "target": r.target.name,
+                "base_url": r.base_url,
+                "requests": r.requests,
+                "seconds": round(r.duration, 1),
+                "excluded": dict(r.excluded),
+                "streams_cut": r.streams_cut,
+                "errors": r.errors,
+                "operations": {
+                    label: {"requests": s.requests, "statuses": {str(k): n for k, n in sorted(s.statuses.items())}}
+                    for label, s in r.operations.items()
+                },
+                "failures": [
+                    {
+                        "operation": f.operation,
+                        "check": f.check,
+                        "code": f.code,
+                        "title": f.title,
+                        "json_path": f.json_path,
+                        "status": f.status,
+                        "count": f.count,
+                        "message": f.message.splitlines()[0] if f.message else "",
+                        "response": f.response,
+                        "request": f.request,
+                    }
+                    for f in r.unique_failures
+                ],
+            }
+            for r in results
+        ],
+    }
+
+
 def write(results: list[RunResult], directory: Path) -> tuple[Path, Path]:
-    """junit.xml and drift-report.md in ``directory``."""
+    """junit.xml, drift-report.md and results.json (for programs) in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     junit, drift = directory / "junit.xml", directory / "drift-report.md"
     junit.write_text(junit_xml(results))
     drift.write_text(markdown(results))
+    (directory / "results.json").write_text(json.dumps(as_json(results), indent=1) + "\n")
     return junit, drift

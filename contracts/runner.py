@@ -69,6 +69,9 @@ class RunOptions:
     headers: tuple[tuple[str, str], ...] = ()
     request_timeout: float = 30.0
     max_steps: int | None = None  # stateful scenario length
+    # seconds an event stream (SSE or NDJSON) is read before the harness closes it and checks what came: a
+    # stream of a run still going stays open until the run ends (an hour, or never, on a live server)
+    stream_seconds: float = 2.0
     # test the fake's own operations too (paths outside /api/, such as the signed file URLs)
     fake_only: bool = True
     operation_ids: tuple[str, ...] = ()  # only these operations (default: all)
@@ -87,6 +90,7 @@ class FailureRecord:
     phase: str
     response: str = ""  # the first response that showed it: status line and body excerpt
     count: int = 1
+    request: dict | None = None  # the first request that showed it: method, uri, headers, body (to replay it)
 
     @property
     def key(self) -> tuple:
@@ -133,6 +137,7 @@ class RunResult:
     stopped_by_budget: bool = False
     methods: Counter = field(default_factory=Counter)  # requests sent, by method
     dropped_headers: int = 0  # header values HTTP cannot carry, left out (see _Hooks._drop_unsendable_headers)
+    streams_cut: int = 0  # NDJSON streams still open after --stream-seconds (SSE ones Schemathesis cuts itself)
     cleanup: CleanupReport = field(default_factory=CleanupReport)
     error_details: list[str] = field(default_factory=list)  # tracebacks, for debugging the harness
     phase_started: dict[str, float] = field(default_factory=dict)
@@ -207,7 +212,25 @@ def _body(response: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- configuration
-def build_config(base_url: str, token: str | None, options: RunOptions) -> SchemathesisConfig:
+STREAM_MEDIA_TYPES = ("text/event-stream", "application/x-ndjson")
+
+
+def stream_operations(spec: dict[str, Any]) -> list[str]:
+    """The labels (``GET /path``) of the operations that answer an event stream."""
+    labels = []
+    for path, item in spec.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            media = {m for r in operation["responses"].values() for m in (r.get("content") or {})}
+            if media.intersection(STREAM_MEDIA_TYPES):
+                labels.append(f"{method.upper()} {path}")
+    return labels
+
+
+def build_config(
+    base_url: str, token: str | None, options: RunOptions, streams: list[str] | tuple[str, ...] = ()
+) -> SchemathesisConfig:
     headers = dict(options.headers)
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -236,6 +259,8 @@ def build_config(base_url: str, token: str | None, options: RunOptions) -> Schem
     }
     if options.rate_limit:
         data["rate-limit"] = options.rate_limit
+    if streams:  # Schemathesis reads an SSE answer for the request timeout at most, then checks what came
+        data["operations"] = [{"include-name": label, "request-timeout": options.stream_seconds} for label in streams]
     return SchemathesisConfig.from_dict(data)
 
 
@@ -373,14 +398,14 @@ def run(
     # in process, requests go to the app under Schemathesis' ASGI transport's host name
     url = (base_url.rstrip("/") if base_url is not None else "http://testserver") + target.base_path
     spec = target.load()
-    schema = schemathesis.openapi.from_dict(spec, config=build_config(url, token, options))
+    schema = schemathesis.openapi.from_dict(spec, config=build_config(url, token, options, stream_operations(spec)))
     if app is not None:
         schema.app = app
     if options.read_only:
         schema = schema.include(method=[m for m in SAFE_METHODS])
     if options.operation_ids:
         schema = schema.include(operation_id=list(options.operation_ids))
-    fake_only = fake_only_paths(spec, target.base_path)
+    fake_only = fake_only_paths(spec, target.base_path, target.api_prefix)
     if fake_only and not options.fake_only:
         schema = schema.exclude(path=fake_only)
     hooks = _Hooks(target, options)
@@ -413,9 +438,9 @@ def run(
     return result
 
 
-def fake_only_paths(spec: dict[str, Any], base_path: str) -> list[str]:
-    """The spec's paths that are the fake's own, not LlamaCloud's: those outside /api/."""
-    return [path for path in spec.get("paths", {}) if not (base_path + path).startswith("/api/")]
+def fake_only_paths(spec: dict[str, Any], base_path: str, api_prefix: str = "/api/") -> list[str]:
+    """The spec's paths that are the fake's own, not the real API's: those outside ``api_prefix``."""
+    return [path for path in spec.get("paths", {}) if not (base_path + path).startswith(api_prefix)]
 
 
 def _operations(
@@ -447,6 +472,8 @@ def _consume(result: RunResult, event: Any) -> None:
         result.phase_seconds[name] = result.phase_seconds.get(name, 0.0) + event.timestamp - result.phase_started[name]
     elif isinstance(event, events.NonFatalError) and type(event.value).__name__ == "NoLinksFound":
         pass  # the operations selected (--operation-id, --read-only) leave the stateful phase nothing to walk
+    elif isinstance(event, events.NonFatalError) and _stream_cut(result, event):
+        result.streams_cut += 1
     elif isinstance(event, events.NonFatalError):
         result.errors.append(f"{event.label}: {type(event.value).__name__}: {event.value}")
         result.error_details.append(event.info.format(base_url_is_set=True))
@@ -455,6 +482,12 @@ def _consume(result: RunResult, event: Any) -> None:
     elif isinstance(event, events.EngineFinished):
         for failure in event.failures:
             _add_failure(result, failure, "run", None, "", "after run")
+
+
+def _stream_cut(result: RunResult, event: Any) -> bool:
+    """Whether an error is an NDJSON stream of a run still going, read for ``stream_seconds`` and cut
+    (Schemathesis reads only SSE answers for a bounded time, and reports other silent bodies as errors)."""
+    return event.label in stream_operations(result.target.load()) and "Read timed out" in str(event.value)
 
 
 def _record_scenario(result: RunResult, event: Any) -> None:
@@ -479,7 +512,8 @@ def _record_scenario(result: RunResult, event: Any) -> None:
                 continue
             failed = True
             info = check.failure_info
-            _add_failure(result, info.failure, check.name, response, info.code_sample, phase)
+            request = interaction.request if interaction is not None else None
+            _add_failure(result, info.failure, check.name, response, info.code_sample, phase, request)
         if failed:
             stats.failing_requests += 1
 
@@ -491,7 +525,17 @@ def _excerpt(response: Any, limit: int = 600) -> str:
     return f"{response.status_code} {text[:limit]}{'...' if len(text) > limit else ''}"
 
 
-def _add_failure(result: RunResult, failure: Any, check: str, response: Any, curl: str, phase: str) -> None:
+def _request(request: Any) -> dict | None:
+    if request is None:
+        return None
+    headers = {name: values[0] if isinstance(values, list) else values for name, values in request.headers.items()}
+    body = request.body.decode("utf-8", "surrogatepass") if request.body is not None else None
+    return {"method": request.method, "uri": request.uri, "headers": headers, "body": body}
+
+
+def _add_failure(
+    result: RunResult, failure: Any, check: str, response: Any, curl: str, phase: str, request: Any = None
+) -> None:
     record = FailureRecord(
         operation=failure.operation or "-",
         check=check,
@@ -503,6 +547,7 @@ def _add_failure(result: RunResult, failure: Any, check: str, response: Any, cur
         curl=curl,
         phase=phase,
         response=_excerpt(response),
+        request=_request(request),
     )
     existing = result.failures.get(record.key)
     if existing is None:

@@ -85,6 +85,7 @@ class Target:
     aids: tuple[Callable, ...] = ()  # map_case hooks (contracts/aids.py)
     description: str = ""
     fake_args: tuple[str, ...] = ()  # more options of the fake serving it (`serve`, relative to the project)
+    api_prefix: str = "/api/"  # the real API's paths start with it; others are the fake's own (signed URLs)
 
     def load(self) -> dict[str, Any]:
         return yaml.safe_load(self.spec.read_text())
@@ -348,6 +349,7 @@ WORKFLOWS = Target(
     exclusions=(HANDLER_500, SCENARIO_EVENTS),
     aids=(aids.scenario_workflows,),
     fake_args=("--workflows", "examples/workflows/wfdemo.yaml"),
+    api_prefix="/",  # every route is the real server's
 )
 KNOWN = {target.spec.resolve(): target for target in (AGENT_DATA, EXTRACTION_V1, EXTRACT_V2, SEED, WORKFLOWS)}
 # the fake's own controls, not a LlamaCloud API: not a contract target

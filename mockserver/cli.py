@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import socket
 import sys
 import warnings
@@ -208,6 +209,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="how many ended workflow handlers are kept, the oldest forgotten first (default %(default)s)",
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    workflows = commands.add_parser("workflows", help="workflow scenarios: record one from a real run")
+    workflow_commands = workflows.add_subparsers(dest="workflows_command", required=True, metavar="record")
+    record = workflow_commands.add_parser(
+        "record",
+        help="run a workflow on a real workflow server and write a scenario file that replays it",
+        description=(
+            "Run a workflow on a real workflow server (llamactl serve, or a deployed LlamaAgents app), stream its "
+            "events as a client does, answer its questions in order, and write a scenario entry replaying the same "
+            "events, values, waits and result or error (docs/contract-testing-workflows.md). With --from-handler, "
+            "record a run that has ended from its event log instead (no waits: the log keeps no timings)."
+        ),
+    )
+    record.add_argument(
+        "--base-url", required=True, metavar="URL", help="the deployment's URL: http://localhost:4501/deployments/NAME"
+    )
+    source = record.add_mutually_exclusive_group(required=True)
+    source.add_argument("--workflow", metavar="NAME", help="the workflow to run")
+    source.add_argument("--from-handler", metavar="ID", help="record this ended run instead of running one")
+    record.add_argument("--start", default="{}", metavar="JSON", help="the start event's fields (default {})")
+    record.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="TYPE=JSON",
+        help="the answer to the next input-required event, e.g. AnswerEvent='{\"response\": \"yes\"}' (repeatable)",
+    )
+    record.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="the scenario file (the entry is added when it exists)"
+    )
+    record.add_argument("--token", help="bearer token of a deployed app (default: $LLAMA_CLOUD_API_KEY)")
+    record.add_argument(
+        "--speed", type=_positive_float, default=1.0, metavar="X", help="replay X times as fast (waits divided by X)"
+    )
 
     # the contract harness (contracts/): Schemathesis runs and the static spec diff
     from contracts.cli import add_parsers
@@ -419,6 +454,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args)
     gc.enable()
+    if args.command == "workflows":
+        from mockserver import workflow_recording
+
+        if args.token is None:
+            args.token = os.environ.get("LLAMA_CLOUD_API_KEY")
+        return workflow_recording.run(args)
     if args.command in ("contract", "diff"):
         from contracts import cli as contracts_cli
 

@@ -168,6 +168,10 @@ class AdminClient:
         return self._call("DELETE", "/_mock/faults")["deleted"]
 
     # -- workflow runs (the workflow server of --workflows scenario files)
+    def workflow_deployments(self) -> list[dict]:
+        """The deployments served: ``deployment``, its ``workflows`` and the ``source`` file."""
+        return self._call("GET", "/_mock/workflows")["items"]
+
     def workflow_runs(self, deployment: str | None = None, waiting: bool | None = None) -> list[dict]:
         """Every handler and where its run stands (``waiting_for``: the event type it waits for)."""
         params = {k: v for k, v in {"deployment": deployment, "waiting": waiting}.items() if v is not None}

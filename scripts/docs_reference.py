@@ -107,22 +107,30 @@ def _help_of(action: argparse.Action, parser: argparse.ArgumentParser) -> str:
     return _cell(text)
 
 
+def _command_section(name: str, sub: argparse.ArgumentParser) -> list[str]:
+    out = [f"## `{name}`", "", "```", sub.format_usage().strip(), "```", ""]
+    if sub.description:
+        out += [sub.description, ""]
+    rows = []
+    for action in sub._actions:
+        if action.help == argparse.SUPPRESS or isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+            continue
+        names = ", ".join(f"`{o}`" for o in action.option_strings) or f"`{action.metavar or action.dest}`"
+        if action.option_strings and action.nargs != 0:
+            names += f" `{action.metavar or action.dest.upper()}`"
+        rows.append(f"| {names} | {_help_of(action, sub)} |")
+    if rows:
+        out += ["| option | meaning |", "|---|---|", *rows, ""]
+    for child, parser in _subcommands(sub).items():  # nested commands (llamacloud-mock workflows record)
+        out += _command_section(f"{name} {child}", parser)
+    return out
+
+
 def cli_reference(parser: argparse.ArgumentParser) -> str:
     out = [GENERATED.format(source="the parser of mockserver/cli.py"), "# Command-line reference", ""]
     out += [parser.description or "", "", "```", parser.format_usage().strip(), "```", ""]
     for name, sub in _subcommands(parser).items():
-        out += [f"## `{parser.prog} {name}`", "", "```", sub.format_usage().strip(), "```", ""]
-        if sub.description:
-            out += [sub.description, ""]
-        out += ["| option | meaning |", "|---|---|"]
-        for action in sub._actions:
-            if action.help == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
-                continue
-            names = ", ".join(f"`{o}`" for o in action.option_strings) or f"`{action.metavar or action.dest}`"
-            if action.option_strings and action.nargs != 0:
-                names += f" `{action.metavar or action.dest.upper()}`"
-            out.append(f"| {names} | {_help_of(action, sub)} |")
-        out.append("")
+        out += _command_section(f"{parser.prog} {name}", sub)
     return "\n".join(out)
 
 

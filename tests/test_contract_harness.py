@@ -161,3 +161,38 @@ def test_the_options_reach_schemathesis():
     assert project.checks.object_level_authorization.enabled is False
     assert all(getattr(project.checks, name).enabled for name in ALL_CHECKS)
     assert (_interval("10/s"), _interval("300/m"), _interval(None)) == (0.1, 0.2, 0.0)
+
+
+def test_event_streams_are_read_for_a_bounded_time_and_workflow_routes_are_all_live():
+    from contracts.runner import fake_only_paths, stream_operations
+    from contracts.targets import WORKFLOWS
+
+    spec = WORKFLOWS.load()
+    streams = stream_operations(spec)
+    assert streams == ["GET /deployments/{deployment_name}/events/{handler_id}"]
+    config = build_config("http://127.0.0.1:1", None, RunOptions(stream_seconds=1.5), streams)
+    project = config.projects.get_default()
+    timeouts = {o.request_timeout for o in project.operations.operations}
+    assert timeouts == {1.5} and project.request_timeout == 30.0
+    assert fake_only_paths(spec, WORKFLOWS.base_path, WORKFLOWS.api_prefix) == []  # a live run tests every route
+    assert "/api/v1/files/{id}/content" not in fake_only_paths({"paths": {"/api/v1/files/{id}/content": {}}}, "")
+
+
+def test_a_live_workflow_run_aims_at_the_deployment_and_workflows_named():
+    from types import SimpleNamespace
+
+    from contracts.cli import _aimed
+    from contracts.targets import AGENT_DATA, WORKFLOWS
+
+    [aid] = _aimed(WORKFLOWS, "myapp", ("quick",)).aids
+    assert _aimed(AGENT_DATA, "myapp", ("quick",)) is AGENT_DATA
+    mode = SimpleNamespace(is_positive=True)
+    label = "POST /deployments/{deployment_name}/workflows/{name}/run"
+    aimed = []
+    for n in range(20):
+        case = SimpleNamespace(meta=SimpleNamespace(generation=SimpleNamespace(mode=mode)),
+                               path_parameters={"deployment_name": f"d{n}", "name": f"w{n}"},
+                               operation=SimpleNamespace(label=label))  # fmt: skip
+        aimed.append(aid(None, case).path_parameters)
+    assert all(p["name"] == "quick" for p in aimed)  # a synchronous run: only of the workflows named
+    assert 10 <= sum(p["deployment_name"] == "myapp" for p in aimed) < 20  # most, not all

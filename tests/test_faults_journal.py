@@ -218,6 +218,31 @@ def test_large_bodies_are_recorded_in_part(client):
     assert isinstance(entry["body"], str) and len(entry["body"]) == MAX_BODY_BYTES
 
 
+def test_the_journal_records_the_response_headers_and_body(client):
+    created = create(client, name="ann")
+    missing = client.get(f"{AGENT_DATA}/nope")
+    rule = add_fault(client, operation="create_agent_data", status=503, body={"detail": "down"}, times=1)
+    faulted = create(client, name="bob")
+    entries = ok(client.get("/_mock/requests"))["items"]
+    assert [e["status"] for e in entries] == [200, 404, 503]
+    first, second, third = entries
+    assert first["response_body"] == created.json() and first["response_body_size"] == len(created.content)
+    assert first["response_headers"]["content-type"] == "application/json"
+    assert first["response_headers"]["llamacloud-mock-version"] == created.headers["llamacloud-mock-version"]
+    assert (first["response_body_truncated"], first["response_streamed"]) == (False, False)
+    assert second["response_body"] == missing.json() == {"detail": "Agent data 'nope' not found"}
+    assert (third["fault"], third["response_body"], faulted.status_code) == (rule["id"], {"detail": "down"}, 503)
+    assert third["duration_ms"] is not None  # a request a fault answered is finished too
+
+
+def test_large_responses_are_recorded_in_part(client):
+    big = "y" * (MAX_BODY_BYTES + 100)
+    created = create(client, blob=big)
+    entry = ok(client.get("/_mock/requests"))["items"][0]
+    assert entry["response_body_truncated"] is True and entry["response_body_size"] == len(created.content)
+    assert entry["response_body"] == created.text[:MAX_BODY_BYTES]  # cut, so shown as text
+
+
 def test_no_journal(make_client):
     client = make_client(journal_size=0)
     create(client)

@@ -96,7 +96,7 @@ def start(http: httpx.Client, workflow: str, body: dict | None = None) -> dict:
 
 # ------------------------------------------------------------------------------ workflows
 def test_workflows_are_listed_in_file_order_with_their_schemas(http):
-    assert http.get("/workflows").json() == {"workflows": ["hitl", "echo", "boom"]}
+    assert http.get("/workflows").json() == {"workflows": ["hitl", "echo", "boom", "slow"]}
     schema = http.get("/workflows/hitl/schema").json()
     assert schema["start"] == {
         "title": "StartEvent",
@@ -374,11 +374,24 @@ def test_bad_run_bodies_are_400_with_the_real_words(http, content, detail):
         (b"{}", 400, "Event data is required"),
         (b'{"event": {"value": {}}}', 400, "Invalid client data. Must have a type or a qualified name, got {event}"),
         (
-            b'{"event": {"type": "Nope"}}',
+            b'{"event": {"type": "Nope", "value": {}}}',
             400,
             "Invalid event type: Nope. Expected one of AnswerEvent, AskEvent, StopEvent, StartEvent",
         ),
-        (b'{"event": {"type": "AnswerEvent", "value": 5}}', 400, "Failed to deserialize event: value of AnswerEvent"),
+        (
+            b'{"event": {"type": "AnswerEvent", "value": 5}}',
+            400,
+            "Failed to deserialize event: 1 validation error for AnswerEvent\n  Input should be a valid dictionary "
+            "or instance of AnswerEvent [type=model_type, input_value=5, input_type=int]",
+        ),
+        (
+            b'{"event": {"type": "Nope"}}',
+            400,
+            "Failed to deserialize event: 1 validation error for EventEnvelope\nvalue\n"
+            "  Field required [type=missing, input_value={'type': 'Nope'}, input_type=dict]",
+        ),
+        (b'{"event": "{bad"}', 400, "Failed to deserialize event. Must be a json object, or stringified json object"),
+        (b'{"event": 0}', 400, "Event data is required"),
     ],
 )
 def test_bad_events_are_400_with_the_real_words(http, body, status, detail):
@@ -471,6 +484,24 @@ def test_the_admin_api_lists_runs_shows_where_they_wait_and_answers_or_fails_the
     handler = http.get(f"/handlers/{other}")
     assert (handler.status_code, handler.json()["error"]) == (500, "gave up")
     assert admin.get("/_mock/workflows/wfdemo/handlers/nope").status_code == 404
+
+
+def test_the_journal_notes_a_stream_without_keeping_its_body(http, mock):
+    hid = start(http, "echo", {"start_event": {"text": "streamed"}})["handler_id"]
+    streamed = http.get(f"/events/{hid}", params={"after_sequence": -1})
+    assert streamed.status_code == 200 and "StopEvent" in streamed.text
+    [entry] = mock.admin.requests(path=f"/deployments/wfdemo/events/{hid}")
+    assert entry["response_streamed"] is True and entry["response_body"] is None
+    assert entry["response_body_size"] == len(streamed.content) and entry["response_body_truncated"] is False
+    assert entry["response_headers"]["content-type"].startswith("text/event-stream")
+    [started] = mock.admin.requests(path="*/echo/run-nowait", body={"start_event": {"text": "streamed"}})
+    assert started["response_body"]["handler_id"] == hid and started["response_streamed"] is False
+
+
+def test_the_admin_api_lists_the_deployments_served(mock, scenarios):
+    listed = mock.admin.workflow_deployments()
+    assert [(d["deployment"], d["source"]) for d in listed] == [("wfdemo", scenarios[0]), ("extra", scenarios[1])]
+    assert listed[0]["workflows"] == ["hitl", "echo", "boom"]
 
 
 def test_with_db_handlers_and_logs_survive_a_crash_and_running_runs_go_on(tmp_path):

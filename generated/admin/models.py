@@ -182,6 +182,12 @@ class IdSequence(BaseModel):
     ] = None
 
 
+class Item(BaseModel):
+    deployment: str
+    workflows: Annotated[list[str], Field(description="The workflows' names, in the scenario file's order.")]
+    source: Annotated[str, Field(description="The scenario file it was read from.")]
+
+
 class JobFinish(BaseModel):
     outcome: Literal["succeeded", "partially_succeeded", "failed", "cancelled"]
     error: Annotated[
@@ -265,6 +271,24 @@ class JournalEntry(BaseModel):
     ]
     duration_ms: Annotated[float | None, Field(...)]
     fault: Annotated[str | None, Field(description="The fault rule that acted on the request.")]
+    response_headers: Annotated[
+        dict[str, str],
+        Field(description="The response's headers (empty until it is sent, or when the connection was dropped)."),
+    ]
+    response_body: Annotated[
+        Any | None,
+        Field(
+            description="The response's body, parsed when JSON, else as text; null when empty, not sent yet, or streamed (never kept: see response_streamed)."
+        ),
+    ]
+    response_body_size: Annotated[int, Field(description="The bytes of body sent, a stream's included.")]
+    response_body_truncated: Annotated[bool, Field(description="Whether the body was longer than the 64 KiB recorded.")]
+    response_streamed: Annotated[
+        bool,
+        Field(
+            description="Whether the body was sent in parts (server-sent events, NDJSON, a large file): a stream's body is never recorded, only its size."
+        ),
+    ]
 
 
 class JournalPage(BaseModel):
@@ -382,6 +406,10 @@ class WorkflowAnswer(BaseModel):
         dict[str, Any] | None, Field(description="The answer event's fields (its `value`); default {}.")
     ] = None
     type: Annotated[str | None, Field(description="The event type (default the one the run waits for).")] = None
+
+
+class WorkflowDeploymentList(BaseModel):
+    items: list[Item]
 
 
 class WorkflowFailure(BaseModel):

@@ -39,6 +39,7 @@ OPERATIONS: dict[str, Operation] = {
     "list_requests": Operation("GET", "/_mock/requests", None, __package__),
     "clear_requests": Operation("DELETE", "/_mock/requests", None, __package__),
     "find_requests": Operation("POST", "/_mock/requests/find", "JournalQuery", __package__),
+    "list_workflow_deployments": Operation("GET", "/_mock/workflows", None, __package__),
     "list_workflow_runs": Operation("GET", "/_mock/workflows/handlers", None, __package__),
     "get_workflow_run": Operation("GET", "/_mock/workflows/{deployment}/handlers/{handler_id}", None, __package__),
     "answer_workflow_run": Operation("POST", "/_mock/workflows/{deployment}/handlers/{handler_id}/answer", "WorkflowAnswer", __package__),
@@ -246,6 +247,13 @@ def find_requests(**_params: Any) -> tuple[dict, int]:
     """POST /_mock/requests/find: not implemented yet."""
     return {
         "detail": "POST /_mock/requests/find (find_requests) is in openapi/admin.yaml but the fake does not implement it yet: add find_requests to its adapter in mockserver/api/."
+    }, 501
+
+
+def list_workflow_deployments(**_params: Any) -> tuple[dict, int]:
+    """GET /_mock/workflows: not implemented yet."""
+    return {
+        "detail": "GET /_mock/workflows (list_workflow_deployments) is in openapi/admin.yaml but the fake does not implement it yet: add list_workflow_deployments to its adapter in mockserver/api/."
     }, 501
 
 

@@ -11,6 +11,26 @@ class CancelResult(BaseModel):
     status: Literal["deleted", "cancelled"]
 
 
+class Context(RootModel[list[Any] | None]):
+    root: Annotated[
+        list[Any] | None,
+        Field(
+            description="A serialized context: refused unless empty, that is any JSON value Python takes for false (the real server's context API is off by default; the Python client always sends `{}`).",
+            max_length=0,
+        ),
+    ] = None
+
+
+class Context1(RootModel[str | None]):
+    root: Annotated[
+        str | None,
+        Field(
+            description="A serialized context: refused unless empty, that is any JSON value Python takes for false (the real server's context API is off by default; the Python client always sends `{}`).",
+            max_length=0,
+        ),
+    ] = None
+
+
 class Detail(BaseModel):
     detail: str
 
@@ -95,13 +115,15 @@ class RunRequest(BaseModel):
         str | None, Field(description="A client-chosen handler id (409 while a handler of that id runs).")
     ] = None
     kwargs: Annotated[
-        dict[str, Any] | None, Field(description="The start event's fields, when start_event is absent.")
+        Any | None,
+        Field(
+            description="Read as the start event when `start_event` is absent, in any form a start event takes (ignored beside one, whatever it is)."
+        ),
     ] = None
     context: Annotated[
-        dict[str, Any] | None,
+        dict[str, Any] | Context | Context1 | Literal[False] | Literal[0] | None,
         Field(
-            description="A serialized context: refused unless empty (the real server's context API is off by default; the Python client always sends `{}`).",
-            max_length=0,
+            description="A serialized context: refused unless empty, that is any JSON value Python takes for false (the real server's context API is off by default; the Python client always sends `{}`)."
         ),
     ] = None
 

@@ -4,10 +4,14 @@ Every request outside the admin API (``/_mock/``) is recorded when it arrives: m
 query string, headers (their first ``MAX_HEADER_BYTES``, names and values counted: a header
 crossing the limit is cut, later ones are left out) and body (its first ``MAX_BODY_BYTES``), then
 its status (``null`` for a dropped connection), its duration and the fault rule that answered it,
-if any; ``headers_truncated`` and ``body_truncated`` say when something was cut. The journal keeps
-the last ``size`` requests (``--journal-size``, default 1000; 0 turns it off) so a long run never
-grows it without bound (WireMock's unbounded journal is a classic out-of-memory in CI): at most
-``size`` x (64 + 16) KiB, however large the requests.
+if any; ``headers_truncated`` and ``body_truncated`` say when something was cut. The response is
+recorded too: its headers and its body's first ``MAX_BODY_BYTES``, unless it was sent in parts (a
+stream: server-sent events, NDJSON, a large file), whose body is never kept: ``response_streamed``
+says so. Keeping a body costs a reference to the bytes sent (a copy only beyond the cap), nothing
+is parsed until the journal is read. The journal keeps the last ``size`` requests
+(``--journal-size``, default 1000; 0 turns it off) so a long run never grows it without bound
+(WireMock's unbounded journal is a classic out-of-memory in CI): at most ``size`` x (64 + 16 + 64)
+KiB plus the response headers, however large the requests and responses.
 
 Queries select by method, path (a glob: ``*`` matches any characters, ``/`` included),
 operation (an operationId), status, a substring of the body, or a JSON body that contains
@@ -23,6 +27,8 @@ from collections import deque
 from collections.abc import Callable
 from itertools import chain, takewhile
 from typing import Any
+
+from starlette.types import Message
 
 from mockserver import jsonio
 from mockserver.domain.clock import format_epoch
@@ -65,6 +71,10 @@ class Entry:
         "fault",
         "started",
         "operation",
+        "response_headers",
+        "response_body",
+        "response_size",
+        "response_streamed",
     )
 
     def __init__(self, seq: int, scope: dict[str, Any]):
@@ -81,6 +91,10 @@ class Entry:
         self.duration_ms: float | None = None
         self.fault: str | None = None
         self.operation: str | None | bool = False  # False: not looked up yet
+        self.response_headers: list[tuple[bytes, bytes]] = []
+        self.response_body = b""
+        self.response_size = 0
+        self.response_streamed = False
 
     # -- filled in as the request goes
     def add_body(self, chunk: bytes) -> None:
@@ -88,6 +102,23 @@ class Entry:
         room = MAX_BODY_BYTES - len(self.body)
         if room > 0:
             self.body += chunk[:room]
+
+    def respond(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        self.status = status
+        self.response_headers = headers
+
+    def add_response(self, message: Message) -> None:
+        """One ``http.response.body`` message: the body kept when it comes whole (more_body unset)."""
+        chunk = message.get("body", b"")
+        self.response_size += len(chunk)
+        if self.response_streamed:
+            return
+        if message.get("more_body") or self.response_body:
+            self.response_streamed, self.response_body = True, b""
+        elif len(chunk) <= MAX_BODY_BYTES and type(chunk) is bytes:
+            self.response_body = chunk  # a reference: the usual case costs no copy
+        else:
+            self.response_body = bytes(chunk[:MAX_BODY_BYTES])
 
     def finish(self, status: int | None) -> None:
         if self.duration_ms is None:
@@ -100,12 +131,7 @@ class Entry:
 
     def json_body(self) -> Any:
         """The body parsed as JSON, or None when it is not JSON (or was cut)."""
-        if not self.body or self.body_size > len(self.body):
-            return None
-        try:
-            return jsonio.loads(bytes(self.body))
-        except ValueError:
-            return None
+        return _json(self.body, self.body_size)
 
     def operation_id(self, find: Callable[[str, str], str | None]) -> str | None:
         if self.operation is False:
@@ -113,11 +139,6 @@ class Entry:
         return self.operation  # type: ignore[return-value]
 
     def to_dict(self, find: Callable[[str, str], str | None]) -> dict[str, Any]:
-        headers: dict[str, str] = {}
-        for name, value in self.headers:
-            key, text = name.decode("latin-1").lower(), value.decode("latin-1")
-            headers[key] = f"{headers[key]}, {text}" if key in headers else text
-        parsed = self.json_body()
         return {
             "seq": self.seq,
             "received_at": format_epoch(self.received_at),
@@ -125,15 +146,47 @@ class Entry:
             "path": self.path,
             "query": self.query.decode("latin-1"),
             "operation": self.operation_id(find),
-            "headers": headers,
+            "headers": _header_dict(self.headers),
             "headers_truncated": self.headers_truncated,
-            "body": parsed if parsed is not None else (self.text() if self.body else None),
+            "body": _shown(self.body, self.body_size),
             "body_size": self.body_size,
             "body_truncated": self.body_size > len(self.body),
             "status": self.status,
             "duration_ms": self.duration_ms,
             "fault": self.fault,
+            "response_headers": _header_dict(self.response_headers),
+            "response_body": _shown(self.response_body, self.response_size),
+            "response_body_size": self.response_size,
+            "response_body_truncated": not self.response_streamed and self.response_size > len(self.response_body),
+            "response_streamed": self.response_streamed,
         }
+
+
+def _header_dict(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Headers by lower-case name, repeated ones joined with commas."""
+    joined: dict[str, str] = {}
+    for name, value in headers:
+        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        joined[key] = f"{joined[key]}, {text}" if key in joined else text
+    return joined
+
+
+def _json(kept: bytes | bytearray, size: int) -> Any:
+    """A body parsed as JSON, or None when it is empty, not JSON or was cut."""
+    if not kept or size > len(kept):
+        return None
+    try:
+        return jsonio.loads(bytes(kept))
+    except ValueError:
+        return None
+
+
+def _shown(kept: bytes | bytearray, size: int) -> Any:
+    """A body as the journal shows it: parsed when JSON, else as text; None when empty."""
+    parsed = _json(kept, size)
+    if parsed is not None or not kept:
+        return parsed
+    return kept.decode("utf-8", errors="replace")
 
 
 def contains(actual: Any, expected: Any) -> bool:

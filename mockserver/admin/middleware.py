@@ -98,6 +98,8 @@ class HarnessMiddleware:
                         entry.fault = rule.id
                     handled = await self._act(rule, receive, send, raw_send, entry)
                     if handled:
+                        if entry is not None:
+                            entry.finish(entry.status)  # its duration too (a dropped one is finished already)
                         return
         try:
             await self.app(scope, receive, send)
@@ -138,14 +140,25 @@ def _admin_refused(token: str | None) -> list[Message]:
 
 
 def _versioned(send: Send, entry: Entry | None) -> Send:
-    async def versioned_send(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", ()), _VERSION]
-            if entry is not None:
-                entry.status = message["status"]
+    """send, adding the version header; with an entry, the response is recorded in it too."""
+    if entry is None:
+
+        async def versioned_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), _VERSION]
+            await send(message)
+
+        return versioned_send
+
+    async def recording_send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            entry.add_response(message)
+        elif message["type"] == "http.response.start":
+            message["headers"] = headers = [*message.get("headers", ()), _VERSION]
+            entry.respond(message["status"], headers)
         await send(message)
 
-    return versioned_send
+    return recording_send
 
 
 def _recording(receive: Receive, entry: Entry) -> Receive:

@@ -189,6 +189,10 @@ class AdminApi:
         return self._job(job_id)
 
     # ------------------------------------------------------------------ workflow runs
+    async def list_workflow_deployments(self, **_: Any) -> dict:
+        served = self.state.workflows.deployments.values()
+        return {"items": [{"deployment": d.name, "workflows": list(d.workflows), "source": d.source} for d in served]}
+
     async def list_workflow_runs(self, deployment: str | None = None, waiting: bool | None = None, **_: Any) -> dict:
         runs = self.state.workflows
         handlers = [h for (d, _), h in runs.handlers.items() if deployment is None or d == deployment]

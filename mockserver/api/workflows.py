@@ -16,6 +16,7 @@ through to the rest of the fake (a 404).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from generated.workflows.operations import OPERATIONS
 from mockserver import jsonio
-from mockserver.domain.scenarios import STOP_EVENT_SCHEMA, Workflow
+from mockserver.domain.scenarios import STOP_EVENT_SCHEMA, Workflow, missing_field
 from mockserver.domain.workflow_runs import COMPLETED, RUNNING, Handler, WorkflowError, WorkflowRuns, checked_event
 
 PREFIX = "/deployments/"
@@ -180,7 +181,8 @@ class WorkflowsApi:
         handler_id = body.get("handler_id")
         if handler_id is not None and not isinstance(handler_id, str):
             raise WorkflowError(400, f"Invalid handler_id: expected a string, got {_python_type(handler_id)}")
-        start = start_fields(body.get("start_event"), body.get("kwargs"), workflow)
+        # as the real server reads it: `kwargs` stands for an absent start_event, in any form a start event takes
+        start = start_fields(body.get("start_event", body.get("kwargs", {})), workflow)
         return self.runs.start(deployment, name, start, handler_id or None)
 
     # ------------------------------------------------------------------ handlers
@@ -233,11 +235,11 @@ class WorkflowsApi:
         return Stream(handler, cursor, sse, include_internal, request.flag("include_qualified_name", True))
 
     async def send_event(self, request: Request) -> Answer:
-        handler = self._handler(request)
         body = _json_object(await request.body(), "Error processing request", "Error processing request")
         event = body.get("event")
-        if event is None or event == "":
+        if not event:  # the real server's test: {}, [], 0 and "" are no event either
             raise WorkflowError(400, "Event data is required")
+        handler = self._handler(request)  # after the body's checks, as the real server looks it up
         if handler.done:
             raise WorkflowError(409, "Workflow already completed")
         event_type, value = posted_event(event, handler.workflow)
@@ -280,18 +282,14 @@ def _fields(value: Any) -> Any:
     return value
 
 
-def start_fields(start_event: Any, kwargs: Any, workflow: Workflow) -> dict:
-    """The start event's fields from a run body, in every form the real server accepts."""
+def start_fields(start_event: Any, workflow: Workflow) -> dict:
+    """The start event's fields from a run body's start_event, in every form the real server accepts."""
     bad = (
         "Validation error for 'start_event': Failed to deserialize event. "
         "Must be a json object, or stringified json object"
     )
     if start_event is None:
-        if kwargs is None:
-            return {}
-        if not isinstance(kwargs, dict):
-            raise WorkflowError(400, "Validation error for 'kwargs': must be a JSON object")
-        return kwargs
+        return {}
     if isinstance(start_event, str):
         try:
             start_event = jsonio.loads(start_event)
@@ -326,19 +324,12 @@ def start_fields(start_event: Any, kwargs: Any, workflow: Workflow) -> dict:
 def posted_event(event: Any, workflow: Workflow) -> tuple[str, Any]:
     """(type, value) of a POST /events body's ``event``, in every envelope form the real server accepts."""
     if isinstance(event, str):
-        try:
+        with contextlib.suppress(ValueError):  # a string that is no JSON stays a string, refused below
             event = jsonio.loads(event)
-        except ValueError as e:
-            raise WorkflowError(400, f"Failed to deserialize event: {e}") from None
-        if isinstance(event, dict) and "value" not in event and "data" not in event:
-            # the real server reads a JSON string as its EventEnvelope model, whose value is required
-            raise WorkflowError(
-                400,
-                "Failed to deserialize event: 1 validation error for EventEnvelope\nvalue\n"
-                f"  Field required [type=missing, input_value={event!r}, input_type=dict]",
-            )
     if not isinstance(event, dict):
-        raise WorkflowError(400, f"Invalid client data. Must have a type or a qualified name, got {event}")
+        raise WorkflowError(400, "Failed to deserialize event. Must be a json object, or stringified json object")
+    if "value" not in event and "data" not in event:  # the real envelope's `value` has no default
+        raise WorkflowError(400, "Failed to deserialize event: " + missing_field("EventEnvelope", "value", event))
     event_type = event.get("type")
     qualified_name = event.get("qualified_name")
     if not event_type and not qualified_name:
@@ -347,7 +338,6 @@ def posted_event(event: Any, workflow: Workflow) -> tuple[str, Any]:
         matches = [c.name for c in workflow.registry.values() if c.qualified_name == qualified_name]
         event_type = matches[0] if matches else str(qualified_name).rsplit(".", 1)[-1]
     value = _fields(event["value"] if "value" in event else event.get("data"))
-    value = {} if value is None else value
     return checked_event(workflow, event_type, value), value
 
 

@@ -401,12 +401,25 @@ def validator(schema: dict, title: str) -> Callable[[Any], list[str]]:
             else:
                 kind, text, instance = "value_error", error.message, error.instance
             lines.append(".".join(map(str, loc)) or title)
-            lines.append(
-                f"  {text} [type={kind}, input_value={_python_repr(instance)}, input_type={_python_type(instance)}]"
-            )
+            lines.append(_pydantic_line(text, kind, instance))
         return ["\n".join(lines)]
 
     return errors
+
+
+def _pydantic_line(text: str, kind: str, value: Any) -> str:
+    return f"  {text} [type={kind}, input_value={_python_repr(value)}, input_type={_python_type(value)}]"
+
+
+def missing_field(title: str, name: str, value: Any) -> str:
+    """Pydantic's error for a model ``title`` built from ``value`` without its required field ``name``."""
+    return f"1 validation error for {title}\n{name}\n" + _pydantic_line("Field required", "missing", value)
+
+
+def not_an_object(title: str, value: Any) -> str:
+    """Pydantic's error for a model ``title`` built from a ``value`` that is no JSON object."""
+    text = f"Input should be a valid dictionary or instance of {title}"
+    return f"1 validation error for {title}\n" + _pydantic_line(text, "model_type", value)
 
 
 def _python_repr(value: Any) -> str:

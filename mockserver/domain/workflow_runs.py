@@ -41,7 +41,7 @@ from tinydb.table import Document
 
 from mockserver import jsonio
 from mockserver.domain.clock import Clock, format_epoch
-from mockserver.domain.scenarios import Deployment, ScenarioError, Step, Workflow, render
+from mockserver.domain.scenarios import Deployment, ScenarioError, Step, Workflow, not_an_object, render
 
 if TYPE_CHECKING:
     from mockserver.storage import InPlaceTable
@@ -71,10 +71,7 @@ def checked_event(workflow: Workflow, event_type: Any, value: Any) -> str:
     if event_class is None:
         raise WorkflowError(400, f"Invalid event type: {event_type}. Expected one of {', '.join(workflow.registry)}")
     if not isinstance(value, dict):
-        kind = "null" if value is None else type(value).__name__
-        raise WorkflowError(
-            400, f"Failed to deserialize event: value of {event_type} must be a JSON object, not {kind}"
-        )
+        raise WorkflowError(400, f"Failed to deserialize event: {not_an_object(event_class.name, value)}")
     problems = event_class.validate(value)
     if problems:
         raise WorkflowError(400, f"Failed to deserialize event: {problems[0]}")
@@ -533,7 +530,9 @@ class WorkflowRuns:
             self._append(handler, _builtin("WorkflowIdleEvent", {}, INTERNAL), now, internal=True)
         elif step.kind == "stop":
             self._step_state(handler, step, "not_running", now, output="workflows.events.StopEvent")
-            stop = _envelope("StopEvent", {"result": render(step.data, scope)}, None, step.qualified_name)
+            result = render(step.data, scope)
+            value = {} if result is None else {"result": result}  # the real StopEvent leaves out a None result
+            stop = _envelope("StopEvent", value, None, step.qualified_name)
             self._end(handler, COMPLETED, now, stop, result=stop)
         else:
             self._fail(handler, step, step.data, now)

@@ -36,7 +36,7 @@ ROOT_PAGE = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>llamacloud-mock {__version__}</title></head>
 <body><h1>llamacloud-mock {__version__}</h1>
 <p>A local fake of the LlamaCloud APIs. Point an SDK at this address with any API key.</p>
-<ul><li><a href="{UI_PATH}">The dashboard</a>: the fake's state, jobs, clock and traffic</li>
+<ul><li><a href="{UI_PATH}">The dashboard</a>: the fake's state, jobs, workflow runs, clock and traffic</li>
 <li><a href="/_mock/health">/_mock/health</a>: the admin API (see the project's docs)</li></ul>
 </body></html>
 """.encode()

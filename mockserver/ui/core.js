@@ -111,10 +111,15 @@ const Dashboard = (() => {
     return call(method, path, { ...options, key: sessionStorage.getItem(KEYS.admin) });
   }
 
-  // The public APIs (/api/...), as an SDK calls them; any key works unless the server has --api-key.
-  function api(method, path, options = {}) {
+  // The public APIs (/api/..., /deployments/...), as an SDK calls them; any key works unless the
+  // server has --api-key.
+  function apiHeaders() {
     const key = sessionStorage.getItem(KEYS.api) || "llamacloud-mock-dashboard";
-    return call(method, path, { ...options, key, headers: { [CLIENT_HEADER]: "dashboard" } });
+    return { Authorization: `Bearer ${key}`, [CLIENT_HEADER]: "dashboard" };
+  }
+
+  function api(method, path, options = {}) {
+    return call(method, path, { ...options, headers: apiHeaders() });
   }
 
   // ------------------------------------------------------------------ sign-in
@@ -261,6 +266,30 @@ const Dashboard = (() => {
     }
   }
 
+  // A labelled form control.
+  function field(id, label, control) {
+    control.id = id;
+    return h("div", { class: "field" }, h("label", { for: id }, label), control);
+  }
+
+  // A table row that opens something: focusable, Enter or a click opens it.
+  function openRow(cells, open, selected) {
+    return h(
+      "tr",
+      { tabindex: 0, class: selected ? "selected" : null, "aria-selected": selected ? "true" : "false", onclick: open },
+      cells.map((cell) => h("td", {}, cell))
+    );
+  }
+
+  // Whether value differs from the one last seen under holder[key] (and remember it), so that a
+  // live refresh renders only what changed and leaves focus and selection alone.
+  function changed(holder, key, value) {
+    const text = JSON.stringify(value);
+    if (holder[key] === text) return false;
+    holder[key] = text;
+    return true;
+  }
+
   // A table whose rows open something: each row focusable, Enter or a click opens it.
   function rowsTable(caption, headers, rows) {
     return h(
@@ -287,7 +316,11 @@ const Dashboard = (() => {
     refreshNow,
     admin,
     api,
+    apiHeaders,
     h,
+    field,
+    openRow,
+    changed,
     fill,
     json,
     empty,

@@ -4,31 +4,9 @@
 "use strict";
 
 (() => {
-  const { h, fill, json, empty, errorLine, showError, rowsTable, admin, api } = Dashboard;
+  const { h, fill, json, empty, errorLine, showError, rowsTable, admin, api, field, openRow, changed } = Dashboard;
   const number = (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en"));
   const TERMINAL = new Set(["succeeded", "partially_succeeded", "failed", "cancelled"]);
-
-  function field(id, label, control) {
-    control.id = id;
-    return h("div", { class: "field" }, h("label", { for: id }, label), control);
-  }
-
-  // A table row that opens something: focusable, Enter or a click opens it.
-  function openRow(cells, open, selected) {
-    return h(
-      "tr",
-      { tabindex: 0, class: selected ? "selected" : null, "aria-selected": selected ? "true" : "false", onclick: open },
-      cells.map((cell) => h("td", {}, cell))
-    );
-  }
-
-  // Renders only when the data changed, so that a live refresh leaves focus and selection alone.
-  function changed(holder, key, value) {
-    const text = JSON.stringify(value);
-    if (holder[key] === text) return false;
-    holder[key] = text;
-    return true;
-  }
 
   // ================================================================== Overview
   const TABLE_LABELS = {
@@ -645,11 +623,18 @@
             json(entry.headers),
             entry.body === null ? h("p", {}, "No body.") : json(entry.body),
             entry.body_truncated ? h("p", {}, `Body cut at 64 KiB of ${number(entry.body_size)} bytes.`) : null),
-          h("div", {}, h("h4", {}, "Response"),
+          h("div", { id: "entry-response" }, h("h4", {}, "Response"),
             h("p", { id: "entry-status" },
-              entry.status === null ? "No answer: the connection was dropped." : `Status ${entry.status} in ${entry.duration_ms.toFixed(1)} ms`),
+              entry.status === null
+                ? "No answer: the connection was dropped."
+                : `Status ${entry.status}${entry.duration_ms === null ? "" : ` in ${entry.duration_ms.toFixed(1)} ms`}`),
             entry.fault ? h("p", {}, `Answered by the fault rule ${entry.fault}.`) : null,
-            h("p", { class: "hint" }, "The journal keeps what was asked; the answer's body is not recorded."))),
+            entry.status === null ? null : json(entry.response_headers),
+            entry.response_streamed
+              ? h("p", {}, `A stream (${number(entry.response_body_size)} bytes sent): a stream's body is not recorded.`)
+              : entry.response_body === null ? h("p", {}, "No body.") : json(entry.response_body),
+            entry.response_body_truncated
+              ? h("p", {}, `Body cut at 64 KiB of ${number(entry.response_body_size)} bytes.`) : null)),
         h("h4", {}, "As curl"), curlEl,
         h("button", { type: "button", onclick: async () => {
           try {

@@ -41,11 +41,20 @@ def browser() -> Iterator:
         browser.close()
 
 
+WFDEMO = Path(__file__).resolve().parents[2] / "examples" / "workflows" / "wfdemo.yaml"
+
+
 @pytest.fixture
 def serve():
-    """serve(*args): a fresh fake on a free port (options of `llamacloud-mock serve`)."""
+    """serve(*args): a fresh fake on a free port (options of `llamacloud-mock serve`), serving the
+    example scenario file's workflows (the deployment wfdemo) unless given ``workflows=False``."""
     with contextlib.ExitStack() as stack:
-        yield lambda *args: stack.enter_context(run_server(list(args)))
+
+        def start(*args: str, workflows: bool = True):
+            scenario = ["--workflows", str(WFDEMO)] if workflows else []
+            return stack.enter_context(run_server([*scenario, *args]))
+
+        yield start
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 
+import httpx
 from conftest import accessibility_violations, api, open_view, screenshot
 from playwright.sync_api import expect
 
@@ -89,9 +90,9 @@ def test_records_created_by_a_client_appear_without_reload_and_filter_with_inlin
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#records-error")).to_have_text("filter.number.bogus: Extra inputs are not permitted")
     page.get_by_label("Filter (JSON, as the SDKs send it)").fill("")
-    page.get_by_label("Order by").fill("nope")
+    page.get_by_label("Order by").fill("number sideways")  # a bare name is a path inside data; the direction is wrong
     page.get_by_role("button", name="Search").click()
-    expect(page.locator("#records-error")).to_contain_text("order_by: cannot sort by 'nope'")
+    expect(page.locator("#records-error")).to_contain_text("order_by: cannot read sort term 'number sideways'")
     page.get_by_label("Order by").fill("")
     page.get_by_label("Filter (JSON, as the SDKs send it)").fill("{number: 1}")
     page.get_by_role("button", name="Search").click()
@@ -278,9 +279,14 @@ def test_a_fault_rule_added_from_the_form_fails_the_next_call(serve, page):
         passed = http.post(AGENT_DATA, json={"deployment_name": "d", "data": {"n": 2}})
     assert (failed.status_code, failed.headers["retry-after"], passed.status_code) == (503, "1", 200)
     rule_id = mock.admin.faults()[0]["id"]
-    expect(page.locator("#tail tbody tr").nth(1)).to_contain_text(f"503{rule_id}")  # the newest is on top
+    faulted = page.locator("#tail tbody tr").nth(1)  # the newest is on top
+    expect(faulted.locator("td").nth(4)).to_have_text("503")
+    expect(faulted.locator("td").last).to_have_text(rule_id)
     expect(page.locator("#tail tbody tr").first).to_contain_text("200")
     expect(rule.locator("td").nth(5)).to_have_text("1")  # fired once
+    page.locator("#tail tbody tr").nth(1).click()
+    expect(page.locator("#entry-response")).to_contain_text(f"Answered by the fault rule {rule_id}.")
+    expect(page.locator("#entry-response")).to_contain_text('"retry-after": "1"')
 
     page.get_by_role("button", name=f"Remove the rule {rule_id}").click()
     expect(page.locator("#faults")).to_contain_text("No fault rule")
@@ -292,7 +298,7 @@ def test_the_journal_tail_filters_shows_a_request_and_copies_it_as_a_working_cur
     open_view(page, mock, "traffic")
     expect(page.locator("#tail")).to_contain_text("No request matches yet.")
     with api(mock) as http:
-        http.post(AGENT_DATA, json={"deployment_name": "shop", "data": {"sku": "A-1", "note": "it's"}})
+        created = http.post(AGENT_DATA, json={"deployment_name": "shop", "data": {"sku": "A-1", "note": "it's"}}).json()
         http.get(f"{AGENT_DATA}/missing")
     rows = page.locator("#tail tbody tr")
     expect(rows).to_have_count(2)
@@ -317,6 +323,13 @@ def test_the_journal_tail_filters_shows_a_request_and_copies_it_as_a_working_cur
     detail = page.locator("#entry-detail")
     expect(detail).to_contain_text('"sku": "A-1"')
     expect(page.locator("#entry-status")).to_contain_text("Status 200 in")
+    response = page.locator("#entry-response")  # side by side with the request
+    expect(response).to_contain_text(f'"id": "{created["id"]}"')
+    expect(response).to_contain_text(f'"created_at": "{created["created_at"]}"')
+    expect(response).to_contain_text('"content-type": "application/json"')
+    rows.first.click()
+    expect(response).to_contain_text('"detail": "Agent data \'missing\' not found"')
+    rows.last.click()
     screenshot(page, "traffic")
     curl = page.locator("#entry-curl").inner_text()
     assert curl.startswith(f"curl -X POST '{mock.url}/api/v1/beta/agent-data'")
@@ -332,6 +345,103 @@ def test_the_journal_tail_filters_shows_a_request_and_copies_it_as_a_working_cur
     page.get_by_label("Hide the dashboard's own calls").uncheck()
     expect(rows).to_have_count(4)
     expect(rows.first).to_contain_text("POST/api/v1/beta/agent-data/:search")
+
+
+# ------------------------------------------------------------------ Workflows
+def test_a_run_started_from_the_page_streams_its_events_and_ends_when_answered_from_the_form(serve, page):
+    mock = serve()
+    open_view(page, mock, "workflows")
+    expect(page.locator("#handlers")).to_contain_text("No run yet.")
+    expect(page.get_by_label("name (required): string")).to_be_visible()  # the start schema of hitl
+    page.get_by_role("button", name="Start a run").click()
+    expect(page.locator("#start-error")).to_contain_text("validation error for StartEvent\nname\n  Field required")
+    page.get_by_label("name (required): string").fill("Ada")
+    page.get_by_role("button", name="Start a run").click()
+    expect(page.locator("#start-error")).to_be_hidden()
+
+    events = page.locator("#run-events li")
+    expect(events).to_have_count(2)  # streamed in as the run goes: a progress event, then the question
+    expect(events.nth(0)).to_contain_text('"msg": "hello Ada"')
+    expect(events.nth(1)).to_contain_text("AskEvent")
+    expect(events.nth(1)).to_contain_text("Approve greeting for Ada?")
+    expect(page.locator("#run-status")).to_have_text("Running, waiting for AnswerEvent.")
+    [run] = mock.admin.workflow_runs()
+    expect(page.locator("#handlers tbody tr")).to_contain_text(f"{run['handler_id']}hitlrunningAnswerEvent")
+    screenshot(page, "workflows")
+
+    page.get_by_label("Fields of the answer (a JSON object)").fill('{"response": "yes, Ada"')
+    page.get_by_role("button", name="Send the answer").click()
+    expect(page.locator("#run-error")).to_contain_text("The fields are not JSON")
+    page.get_by_label("Fields of the answer (a JSON object)").fill('{"response": "yes, Ada"}')
+    page.get_by_role("button", name="Send the answer").click()
+    expect(page.locator("#run-stream")).to_have_text("The stream has ended: the run is over.")
+    expect(events).to_have_count(4)
+    expect(events.nth(2)).to_contain_text('"msg": "got answer"')
+    expect(events.nth(3)).to_contain_text("StopEvent")
+    expect(page.locator("#run-result pre")).to_have_text('{\n  "answer": "yes, Ada",\n  "approved": true\n}')
+    expect(page.locator("#run-status")).to_have_text("Completed.")
+    expect(page.locator("#handlers-summary")).to_have_text("1 handler: 1 completed.")
+    page.keyboard.press("5")  # Traffic: the page's own stream of the run's events is in the journal, its body not
+    page.get_by_label("Hide the dashboard's own calls").uncheck()
+    page.get_by_label("Path (a glob, * matches anything)").fill("/deployments/wfdemo/events/*")
+    page.get_by_role("button", name="Apply").click()
+    page.locator("#tail tbody tr").first.click()
+    expect(page.locator("#entry-response")).to_contain_text("bytes sent): a stream's body is not recorded.")
+    expect(page.locator("#entry-response")).to_contain_text('"content-type": "text/event-stream')
+    with api(mock) as http:
+        handler = http.get(f"/deployments/wfdemo/handlers/{run['handler_id']}").json()
+    assert handler["status"] == "completed"
+    assert handler["result"]["value"]["result"] == {"answer": "yes, Ada", "approved": True}
+
+
+def test_cancelling_a_running_run_and_the_handlers_by_status_and_workflow(serve, page):
+    mock = serve()
+    with api(mock) as http:
+        base = "/deployments/wfdemo/workflows"
+        waiting = http.post(f"{base}/hitl/run-nowait", json={"start_event": {"name": "Bo"}}).json()["handler_id"]
+        assert http.post(f"{base}/echo/run", json={"start_event": {"text": "hi"}}).status_code == 200
+    open_view(page, mock, "workflows")
+    rows = page.locator("#handlers tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text(f"{waiting}hitlrunning")  # running first
+    expect(rows.last).to_contain_text("echocompleted")
+    page.get_by_label("Workflow", exact=True).select_option("echo")
+    expect(rows).to_have_count(1)
+    expect(page.locator("#handlers-summary")).to_have_text("1 handler: 1 completed.")
+    page.get_by_label("Workflow", exact=True).select_option("")
+    page.get_by_label("Status").select_option("running")
+    expect(rows).to_have_count(1)
+    rows.first.click()
+    expect(page.locator("#run-events li")).to_have_count(2)
+    page.get_by_role("button", name="Cancel the run").click()
+    expect(page.locator("#run-stream")).to_have_text("The stream has ended: the run is over.")
+    expect(page.locator("#run-events li").last).to_contain_text("WorkflowCancelledEvent")
+    expect(page.locator("#run-status")).to_have_text("Cancelled.")
+    expect(rows).to_have_count(0)  # the status filter still says running
+    page.get_by_label("Status").select_option("cancelled")
+    expect(rows).to_contain_text(f"{waiting}hitlcancelled")
+    assert [r["status"] for r in mock.admin.workflow_runs()] == ["cancelled", "completed"]
+
+
+def test_a_run_streams_on_a_server_with_api_keys(serve, page):
+    mock = serve("--api-key", "k1")  # an EventSource could not send the key: the page's stream can
+    with httpx.Client(base_url=mock.url, headers={"Authorization": "Bearer k1"}, timeout=30) as http:
+        started = http.post("/deployments/wfdemo/workflows/hitl/run-nowait", json={"start_event": {"name": "Key"}})
+    open_view(page, mock, "workflows")
+    page.get_by_label("API key (only when the server has --api-key)").fill("k1")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#handlers tbody tr").first.click()
+    expect(page.locator("#run-title")).to_have_text(f"Run {started.json()['handler_id']} of hitl")
+    expect(page.locator("#run-events li")).to_have_count(2)
+    expect(page.locator("#run-events li").last).to_contain_text("Approve greeting for Key?")
+
+
+def test_without_scenario_files_the_workflows_view_says_how_to_serve_one(serve, page):
+    mock = serve(workflows=False)
+    open_view(page, mock, "workflows")
+    advice = page.locator("#view .empty")
+    expect(advice).to_contain_text("No workflow is served")
+    expect(advice).to_contain_text("llamacloud-mock serve --workflows examples/workflows/wfdemo.yaml")
 
 
 # ------------------------------------------------------------------ admin key, keyboard, accessibility
@@ -396,9 +506,16 @@ def test_keyboard_navigation_and_every_view_passes_axe(serve, page):
     expect(page.locator("#record-detail h3")).to_have_text(f"Record {third}")
     expect(page.locator("#record-detail h3")).to_be_focused()
 
-    for key, view in [("1", "overview"), ("2", "agent-data"), ("3", "extraction"), ("4", "clock"), ("5", "traffic")]:
-        page.locator("body").press(key)
+    with api(mock) as http:
+        http.post("/deployments/wfdemo/workflows/hitl/run-nowait", json={"start_event": {"name": "Axe"}})
+    mock.admin.advance_clock(0.1)  # to its question
+    views = ["overview", "agent-data", "extraction", "clock", "traffic", "workflows"]
+    for key, view in enumerate(views, start=1):
+        page.locator("body").press(str(key))
         page.wait_for_selector(f"main[data-ready='{view}']")
         if view == "traffic":
             page.locator("#tail tbody tr").first.click()  # the request's detail too
+        if view == "workflows":
+            page.locator("#handlers tbody tr").first.click()  # the run's detail and its answer form
+            expect(page.locator("#run-controls form")).to_be_visible()
         assert accessibility_violations(page) == [], view

@@ -5,9 +5,9 @@ bad bodies, CORS) against a deployment's base URL, written down so that two serv
 ``transcript(base_url)`` returns a list of records ``{"step", "request", "status", ...}``. Whatever
 legitimately differs between two servers is normalised: handler ids become ``<handler:N>`` (N in the
 order of first appearance), run ids ``<run_id>``, timestamps ``<timestamp>``, SSE ids are replaced by
-whether they increase; a body that is another library's wording (JSON schemas, graphs, pydantic
-errors) is kept as its shape or its first line. Everything else (status codes, media types, values,
-event type sequences) is kept as it is.
+whether they increase; a body that is another library's wording (JSON schemas, graphs) is kept as
+its shape, an error's ``detail`` without pydantic's link to its docs. Everything else (status codes,
+media types, values, event type sequences) is kept as it is.
 
 ``python tests/workflows/differential.py URL`` prints the transcript of a running server as JSON.
 """
@@ -26,6 +26,7 @@ import httpx
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
 ORIGIN = "http://localhost:3000"
 STREAM_LIMIT = 60.0
+DOCS_LINE = "For further information visit https://errors.pydantic.dev/"
 STEP_KEYS = ("step_name", "name")  # WorkflowFailedEvent's and StepStateChanged's step (no other value has "name")
 
 
@@ -119,8 +120,9 @@ class Recorder:
         self.records: list[dict] = []
 
     def record(self, step: str, response: httpx.Response, body: str = "value", **extra: Any) -> Any:
-        """Write down one answer; ``body`` says how: ``value`` (normalised), ``detail`` (the first line
-        of ``detail``: the rest is pydantic's wording), ``none``, or a function of the JSON body."""
+        """Write down one answer; ``body`` says how: ``value`` (normalised), ``detail`` (``detail``
+        without pydantic's line pointing at its docs, whose URL names pydantic's version), ``none``,
+        or a function of the JSON body."""
         request = response.request
         path = request.url.path.split("/deployments/", 1)[1].split("/", 1)[1]
         query = request.url.query.decode()
@@ -134,7 +136,8 @@ class Recorder:
         if body == "value":
             record["body"] = self.norm.value(data)
         elif body == "detail" and isinstance(data, dict) and isinstance(data.get("detail"), str):
-            record["body"] = {"detail": self.norm.text(data["detail"].splitlines()[0])}
+            lines = [line for line in data["detail"].splitlines() if not line.strip().startswith(DOCS_LINE)]
+            record["body"] = {"detail": self.norm.text("\n".join(lines))}
         elif body == "detail":
             record["body"] = self.norm.value(data)
         elif callable(body):
@@ -194,6 +197,11 @@ def transcript(base_url: str) -> list[dict]:
         ("run, start_event a string", "echo", {"json": {"start_event": "str"}}),
         ("run, envelope without type", "echo", {"json": {"start_event": {"value": 5, "text": "t"}}}),
         ("run, context", "echo", {"json": {"start_event": {"text": "t"}, "context": {"a": 1}}}),
+        ("run, a false context", "echo", {"json": {"start_event": {"text": "t"}, "context": False}}),
+        ("run, kwargs a list", "echo", {"json": {"kwargs": [1]}}),
+        ("run, kwargs beside a start event", "echo", {"json": {"start_event": {"text": "t"}, "kwargs": [1]}}),
+        ("run, kwargs an envelope", "echo", {"json": {"kwargs": {"type": "StartEvent", "value": {"text": "k"}}}}),
+        ("run, a null start event and kwargs", "echo", {"json": {"start_event": None, "kwargs": {"text": "k"}}}),
         ("run, missing required start field", "hitl", {"json": {"start_event": {}}}),
         ("run, unknown workflow", "nope", {"json": {}}),
     ]
@@ -216,8 +224,14 @@ def transcript(base_url: str) -> list[dict]:
         ("send, neither type nor qualified_name", {"json": {"event": {"value": {}}}}),
         ("send, a value that is no object", {"json": {"event": {"type": "AnswerEvent", "value": "text"}}}),
         ("send, an event that is no object", {"json": {"event": 5}}),
-        # not here: a value whose fields break the answer's class (`{"response": 5}`, a 400 on the real
-        # server): a scenario declares no schema for the answers it expects
+        ("send, a string that is no JSON", {"json": {"event": "{bad"}}),
+        ("send, an empty event", {"json": {"event": {}}}),
+        ("send, a false event", {"json": {"event": 0}}),
+        ("send, no value", {"json": {"event": {"type": "AnswerEvent"}}}),
+        ("send, a null value", {"json": {"event": {"type": "AnswerEvent", "value": None}}}),
+        # the answer's fields, as the scenario's `expect_schema` declares them (the real class's pydantic model)
+        ("send, a value missing a field", {"json": {"event": {"type": "AnswerEvent", "value": {}}}}),
+        ("send, a field of the wrong type", {"json": {"event": {"type": "AnswerEvent", "value": {"response": 5}}}}),
     ]
     for step, kwargs in bad_events:
         r.record(step, http.post(f"/events/{h}", **kwargs), body="detail")
@@ -291,6 +305,8 @@ def transcript(base_url: str) -> list[dict]:
     r.record("purged handler's stream", http.get(f"/events/{echo['handler_id']}"))
     r.record("unknown handler", http.get("/handlers/nope"))
     r.record("unknown handler's stream", http.get("/events/nope"))
+    r.record("send to an unknown handler, not JSON", http.post("/events/nope", content=b"notjson"), body="detail")
+    r.record("send to an unknown handler, no event", http.post("/events/nope", json={}))
     r.record("answer an unknown handler", http.post("/events/nope", json={"event": {"type": "AnswerEvent",
                                                                                     "value": {"response": "x"}}}))
     r.record("cancel an unknown handler", http.post("/handlers/nope/cancel"))

@@ -7,8 +7,8 @@
   venv (``$LLAMACLOUD_MOCK_PYTHON``, default .venv/bin/python).
 
 ``serve(target, log)`` yields the deployment's base URL, ``http://127.0.0.1:PORT/deployments/wfdemo``.
-Every suite is parametrised over ``TARGETS`` and must pass on each (``$WORKFLOWS_TARGETS``, e.g.
-``fake`` or ``real,fake``, runs others).
+Every suite is parametrised over ``TARGETS`` and must pass on each (both by default;
+``$WORKFLOWS_TARGETS``, e.g. ``real`` or ``fake``, runs others).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ SCENARIO = ROOT / "examples" / "workflows" / "wfdemo.yaml"
 DEPLOYMENT = "wfdemo"
 START_TIMEOUT = 60.0
 
-TARGETS = os.environ.get("WORKFLOWS_TARGETS", "real").split(",")
+MOCK_PYTHON = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")  # the fake's venv
+TARGETS = os.environ.get("WORKFLOWS_TARGETS", "real,fake").split(",")
 
 
 def _free_port() -> int:
@@ -78,10 +79,9 @@ def real_server(log: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def fake_server(log: Path) -> Iterator[str]:
-    """The fake of the project's venv, serving the scenario file."""
-    python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
-    with spawn_server(["--workflows", str(SCENARIO)], python=python, log_path=log) as (url, _, _):
+def fake_server(log: Path, scenario: Path = SCENARIO) -> Iterator[str]:
+    """The fake of the project's venv, serving a scenario file (of the deployment wfdemo)."""
+    with spawn_server(["--workflows", str(scenario)], python=MOCK_PYTHON, log_path=log) as (url, _, _):
         yield f"{url}/deployments/{DEPLOYMENT}"
 
 

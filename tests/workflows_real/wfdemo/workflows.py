@@ -49,6 +49,15 @@ class Boom(Workflow):
         raise RuntimeError("scripted failure")
 
 
+class Slow(Workflow):
+    @step
+    async def start(self, ctx: Context, ev: StartEvent) -> StopEvent:
+        ctx.write_event_to_stream(ProgressEvent(msg="working", pct=0))
+        await asyncio.sleep(3600)
+        return StopEvent(result="slow done")
+
+
 hitl = Hitl(timeout=120)
 echo = Echo(timeout=60)
 boom = Boom(timeout=60)
+slow = Slow(timeout=None)
