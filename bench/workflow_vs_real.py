@@ -25,13 +25,14 @@ from pathlib import Path
 import orjson
 
 from bench import wrk
-from bench.server import HOST, Server
+from bench.server import HOST, ROOT, Server
 from bench.stats import now
 from bench.workflow_server import AGENTS_PYTHON
 
 HERE = Path(__file__).resolve().parent / "workflows"
 SCENARIO = HERE / "wfbench.yaml"
 REAL_APP = HERE / "real_app"
+SUITES_APP = ROOT / "tests" / "workflows" / "real_app"  # the workflows wfbench serves are the client suites'
 BASE = "/deployments/wfbench"
 ECHO_BODY = '{"start_event": {"text": "hi"}}'
 ROUNDS = 3  # paired rounds per figure
@@ -67,6 +68,7 @@ class RealWorkflows(Server):
             "LLAMA_DEPLOY_APISERVER_PORT": str(self.port),
             "LLAMA_DEPLOY_APISERVER_PERSISTENCE": "memory",
             "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(SUITES_APP),
         }
         env.pop("LLAMA_CLOUD_API_KEY", None)  # with a key it would persist in the cloud
         return env
