@@ -39,9 +39,13 @@ class HitlStart(StartEvent):
 
 
 class Hitl(Workflow):
+    def __init__(self, greeting_wait: float = 0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.greeting_wait = greeting_wait  # the scenario's `after: 0.1` (none in the bench: bench/workflows)
+
     @step
     async def start(self, ctx: Context, ev: HitlStart) -> AskEvent:
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(self.greeting_wait)
         ctx.write_event_to_stream(ProgressEvent(msg=f"hello {ev.name}", pct=50))
         return AskEvent(prefix=f"Approve greeting for {ev.name}?")
 
