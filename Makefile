@@ -101,8 +101,7 @@ $(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
 
 test: test-unit test-ui test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs
 
-# The real workflow server's venv: tests/test_workflows_differential.py compares the fake with it.
-test-unit: install $(AGENTS_VENV)/.installed
+test-unit: install
 	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/ui --ignore=tests/workflows --ignore=tests/agents --ignore=tests/docs -q
 
 # The dashboard (/_mock/ui) in a real browser: Debian's Chromium (installed when missing, if we

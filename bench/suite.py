@@ -12,7 +12,18 @@ from pathlib import Path
 
 import orjson
 
-from bench import baseline, dashboard, load, search, soak, startup, validation, workflow_server, writes
+from bench import (
+    baseline,
+    dashboard,
+    load,
+    search,
+    soak,
+    startup,
+    validation,
+    workflow_server,
+    workflow_vs_real,
+    writes,
+)
 from bench.dataset import generate, write_state
 from bench.load import OPERATIONS
 from bench.report import FAIL, INFO, Row, judged, ms, ratio_figure
@@ -32,6 +43,10 @@ BODY_LIMITS_ROUNDS = 1001  # of BODY_LIMITS_PER_ROUND creates each: short turns,
 BODY_LIMITS_PER_ROUND = 10
 BODY_LIMITS_COST_GOAL = 0.03  # extra time per create with the body checks on: within this machine's noise
 SOAK_GROWTH_GOAL_MB = 2.0  # RSS growth of the soak after its first sample
+WORKFLOW_RUNS_RATIO_GOAL = 10.0  # synchronous one-step runs/s at 16 connections, the fake over the real server
+WORKFLOW_FLOWS_RATIO_GOAL = 3.0  # human-in-the-loop runs/s at 16 clients, the fake over the real server
+STREAM_P99_GOAL_MS = 50.0  # answer sent -> caused event read, 500 SSE streams held open
+HANDLERS_LIST_GOAL_MS = 20.0  # GET /handlers, 10,000 ended handlers held, median
 
 
 @dataclass
@@ -603,6 +618,90 @@ def dashboard_cost(ctx: Context) -> list[Row]:
     return rows
 
 
+def workflow_server_against_the_real_one(ctx: Context) -> list[Row]:
+    raw = workflow_vs_real.fake_against_real(ctx.workdir, progress)
+    c16, c1, flows = raw["echo_c16"], raw["echo_c1"], raw["hitl_flows_per_s"]
+    ctx.raw["workflow_vs_real"] = {
+        **raw,
+        "echo_c16": {name: run.summary() for name, run in c16.items()},
+        "echo_c1": {name: run.summary() for name, run in c1.items()},
+    }
+    problem = _unclean({"fake": {"c16": c16["fake"], "c1": c1["fake"]}, "real": {"c16": c16["real"], "c1": c1["real"]}})
+    runs, runs_low, runs_high = paired(c16["fake"].extra["round_rps"], c16["real"].extra["round_rps"])
+    fake_flows, real_flows = flows["fake"], flows["real"]
+    flows_ratio, flows_low, flows_high = paired(fake_flows, real_flows)
+    handlers, streams = raw["handlers"], raw["streams"]
+    ended = workflow_vs_real.ENDED_HANDLERS
+    per_handler_kb = (raw["fake_rss_ended_mb"] - raw["fake_rss_warm_mb"]) * 1024 / ended
+    rounds = f"{workflow_vs_real.ROUNDS} paired rounds of {workflow_vs_real.ROUND_SECONDS} s"
+    return [
+        Row(
+            "11",
+            f"echo, synchronous runs/s at 16 conn, fake vs real; ratio of {rounds}: median (range)",
+            f"{_rps(c16['fake'])} vs {_rps(c16['real'])}; "
+            f"rounds: {_floor2(runs)}x ({_floor2(runs_low)}-{_floor2(runs_high)}x)",
+            f">= {WORKFLOW_RUNS_RATIO_GOAL:.0f}x",
+            judged(runs >= WORKFLOW_RUNS_RATIO_GOAL and not problem),
+            runs,
+            "x",
+        ),
+        Row(
+            "11",
+            "echo, one at a time: runs/s, p50 / p99, fake vs real",
+            problem or f"{_rps(c1['fake'])}, {_latency(c1['fake'])} vs {_rps(c1['real'])}, {_latency(c1['real'])}",
+            status=FAIL if problem else INFO,
+            value=c1["fake"].p50_ms,
+            unit="ms",
+        ),
+        Row(
+            "11",
+            "hitl, full runs/s at 16 clients (run-nowait, stream, answer, stream to the end), fake vs real; "
+            "paired rounds: median (range)",
+            f"{statistics.median(fake_flows):,.0f} vs {statistics.median(real_flows):,.0f}; "
+            f"rounds: {_floor2(flows_ratio)}x ({_floor2(flows_low)}-{_floor2(flows_high)}x)",
+            f">= {WORKFLOW_FLOWS_RATIO_GOAL:.0f}x",
+            judged(flows_ratio >= WORKFLOW_FLOWS_RATIO_GOAL),
+            flows_ratio,
+            "x",
+        ),
+        Row(
+            "11",
+            f"{streams['streams']} SSE streams held open on one fake, {streams['events']:,} events all in order: "
+            "answer sent → caused event read, p50 / p99 / max",
+            f"{ms(streams['p50_ms'])} / {ms(streams['p99_ms'])} / {ms(streams['max_ms'])}",
+            f"p99 < {STREAM_P99_GOAL_MS:.0f} ms",
+            judged(streams["p99_ms"] < STREAM_P99_GOAL_MS),
+            streams["p99_ms"],
+            "ms",
+        ),
+        Row(
+            "11",
+            "the fake's RSS per open SSE stream",
+            f"{streams['rss_per_stream_kb']:.0f} KiB "
+            f"({streams['rss_before_mb']:.0f} → {streams['rss_held_mb']:.0f} MiB)",
+            value=streams["rss_per_stream_kb"],
+            unit="KiB",
+        ),
+        Row(
+            "11",
+            f"GET /handlers, {ended:,} ended handlers held ({handlers['bytes'] / 1e6:.1f} MB), "
+            f"median of {handlers['gets']}",
+            ms(handlers["median_ms"]),
+            f"< {HANDLERS_LIST_GOAL_MS:.0f} ms",
+            judged(handlers["median_ms"] < HANDLERS_LIST_GOAL_MS),
+            handlers["median_ms"],
+            "ms",
+        ),
+        Row(
+            "11",
+            f"the fake's RSS per ended handler ({ended:,} held; the fake keeps --max-ended-handlers, default 100,000)",
+            f"{per_handler_kb:.1f} KiB",
+            value=per_handler_kb,
+            unit="KiB",
+        ),
+    ]
+
+
 def progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
@@ -619,4 +718,5 @@ SECTIONS = [  # (row number, title, section)
     ("8", "issue 13: the cost of the body size and nesting checks on the create path", body_limits),
     ("9", "issue 18: the dashboard's first render and its cost when closed", dashboard_cost),
     ("10", "issue 14: the vendor's workflow server on the fake's Agent Data", workflow_server_on_the_fake),
+    ("11", "issue 16: the workflow server against the real one", workflow_server_against_the_real_one),
 ]

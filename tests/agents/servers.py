@@ -3,9 +3,10 @@ runs, llama-agents-server underneath) with cloud persistence, its state in a fak
 
 Both run as subprocesses on free ports of 127.0.0.1: the fake from the project's venv
 (``$LLAMACLOUD_MOCK_PYTHON``, set by ``make test-agents``; default ``.venv/bin/python``), the
-appserver from this venv, as ``python -m llama_agents.appserver.app --deployment-file pyproject.toml``
-in tests/agents/app, whose workflows are in agentsdemo/workflows.py. The project is not installed
-here (its dependencies clash with the server's), so the fake is started by its command line.
+appserver as tests/workflows/servers.py starts it (``python -m llama_agents.appserver.app
+--deployment-file pyproject.toml`` of .venvs/agents) in tests/agents/app, whose workflows are in
+agentsdemo/workflows.py. The project is not installed here (its dependencies clash with the
+server's), so the fake is started by its command line.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.workflows.servers import appserver
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = Path(__file__).resolve().parent / "app"
@@ -76,39 +77,16 @@ def fake(log: Path, *flags: str) -> Iterator[str]:
         yield found[0].decode()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def workflow_server(fake_url: str, log: Path, project_id: str = "") -> Iterator[str]:
+def workflow_server(fake_url: str, log: Path, project_id: str = "") -> contextlib.AbstractContextManager[str]:
     """The base URL of the deployment's workflow API, served by the real appserver with its state in
     the fake's Agent Data (in ``project_id``; none: the server sends ``project_id=``), until the block
     ends (a graceful stop, as Ctrl-C stops ``llamactl serve``)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LLAMA_DEPLOY_APISERVER_HOST": "127.0.0.1",
-        "LLAMA_DEPLOY_APISERVER_PORT": str(port),
+    return appserver(log, APP, DEPLOYMENT, {
         "LLAMA_DEPLOY_APISERVER_PERSISTENCE": "cloud",
         "LLAMA_CLOUD_BASE_URL": fake_url,
         "LLAMA_CLOUD_API_KEY": API_KEY,
         "LLAMA_DEPLOY_PROJECT_ID": project_id,
-    }
-    command = [sys.executable, "-m", "llama_agents.appserver.app", "--deployment-file", "pyproject.toml"]
-    base = f"http://127.0.0.1:{port}/deployments/{DEPLOYMENT}"
-
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"{base}/health", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    with _running(command, log, cwd=APP, env=env) as process:
-        _wait(healthy, process, log, "the workflow server")
-        yield base
+    })
 
 
 def journal(fake_url: str) -> list[dict]:

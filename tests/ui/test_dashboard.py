@@ -385,6 +385,7 @@ def test_a_run_started_from_the_page_streams_its_events_and_ends_when_answered_f
     page.get_by_label("Hide the dashboard's own calls").uncheck()
     page.get_by_label("Path (a glob, * matches anything)").fill("/deployments/wfdemo/events/*")
     page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#tail tbody tr").first).to_contain_text("/deployments/wfdemo/events/")  # the filtered tail
     page.locator("#tail tbody tr").first.click()
     expect(page.locator("#entry-response")).to_contain_text("bytes sent): a stream's body is not recorded.")
     expect(page.locator("#entry-response")).to_contain_text('"content-type": "text/event-stream')

@@ -3,11 +3,13 @@ with each cursor form, a human-in-the-loop answer, 409 and 204 after the end, ca
 bad bodies, CORS) against a deployment's base URL, written down so that two servers can be compared.
 
 ``transcript(base_url)`` returns a list of records ``{"step", "request", "status", ...}``. Whatever
-legitimately differs between two servers is normalised: handler ids become ``<handler:N>`` (N in the
-order of first appearance), run ids ``<run_id>``, timestamps ``<timestamp>``, SSE ids are replaced by
-whether they increase; a body that is another library's wording (JSON schemas, graphs) is kept as
-its shape, an error's ``detail`` without pydantic's link to its docs. Everything else (status codes,
-media types, values, event type sequences) is kept as it is.
+legitimately differs between two servers is normalised: handler ids become ``<handler:N>`` and run ids
+``<run:N>`` (N in the order of first appearance), a timestamp's digits zeros (its format stays), a
+duration ``<seconds>``, the real start event's class name the fake's; the SSE ids of most streams are
+replaced by whether they increase (the live stream with internal events keeps them); a body that is
+another library's wording (JSON schemas, graphs) is kept as its shape, an error's ``detail`` without
+pydantic's link to its docs. Everything else (status codes, media types with their charset, values,
+the order of a JSON body's keys, step names, event type sequences) is kept as it is.
 
 ``python tests/workflows/differential.py URL`` prints the transcript of a running server as JSON.
 """
@@ -19,6 +21,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -27,21 +30,23 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z
 ORIGIN = "http://localhost:3000"
 STREAM_LIMIT = 60.0
 DOCS_LINE = "For further information visit https://errors.pydantic.dev/"
-STEP_KEYS = ("step_name", "name")  # WorkflowFailedEvent's and StepStateChanged's step (no other value has "name")
 
 
 class Normaliser:
     """Replaces what differs from run to run in one server's answers by stable placeholders: ids,
-    instants, durations, step names (``<step:N>`` in their order of appearance in a stream), the start event's
-    class name (Python classes and methods on the real server; a scenario names neither)."""
+    instants, durations, the start event's class name (a Python class on the real server; a scenario
+    names none)."""
 
     def __init__(self) -> None:
         self.handlers: dict[str, str] = {}
-        self.steps: dict[str, str] = {}
+        self.runs: dict[str, str] = {}
         self.start_classes = {"StartEvent"}
 
     def handler(self, handler_id: str) -> str:
         return self.handlers.setdefault(handler_id, f"<handler:{len(self.handlers)}>")
+
+    def run(self, run_id: str) -> str:
+        return self.runs.setdefault(run_id, f"<run:{len(self.runs)}>")
 
     def text(self, text: str) -> str:
         for name in self.start_classes:
@@ -60,17 +65,24 @@ class Normaliser:
             return [self.value(v) for v in value]
         if key == "elapsed_seconds" and isinstance(value, int | float):
             return "<seconds>"
-        if key in STEP_KEYS and isinstance(value, str):  # a Python method's name; a scenario names no steps
-            return self.steps.setdefault(value, f"<step:{len(self.steps)}>")
         if isinstance(value, str):
             if key == "handler_id":
                 return self.handler(value)
             if key == "run_id":
-                return "<run_id>"
+                return self.run(value)
             if TIMESTAMP.match(value):
-                return "<timestamp>"
+                return re.sub(r"\d", "0", value)
             return self.text(value)
         return value
+
+
+def key_order(value: Any) -> list:
+    """The keys of each object in a JSON value, in the order the server wrote them."""
+    if isinstance(value, dict):
+        return [list(value), *(key_order(v) for v in value.values() if isinstance(v, dict | list))]
+    if isinstance(value, list):
+        return [key_order(v) for v in value if isinstance(v, dict | list)]
+    return []
 
 
 def start_schema(body: dict) -> dict:
@@ -89,12 +101,12 @@ def event_titles(body: dict) -> list[str]:
     return sorted(WIRE_EVENTS.intersection(schema.get("title") for schema in body["events"]))
 
 
-def sse_frames(response: httpx.Response, until: str | None = None) -> list[dict]:
-    """The frames of an SSE response (``{"id", "data"}``), up to its end or the first of type ``until``
+def sse_frames(lines: Iterator[str], until: str | None = None) -> list[dict]:
+    """The frames of an SSE response's lines (``{"id", "data"}``), up to its end or the first of type ``until``
     (or ``STREAM_LIMIT`` seconds: a server that never sends what is awaited must not hang the check)."""
     frames, frame = [], {}
     deadline = time.monotonic() + STREAM_LIMIT
-    for line in response.iter_lines():
+    for line in lines:
         if time.monotonic() > deadline:
             frames.append({"data": {"type": f"(no end after {STREAM_LIMIT}s)", "types": None, "value": None}})
             break
@@ -130,9 +142,12 @@ class Recorder:
             "step": step,
             "request": f"{request.method} /{self._path(path)}" + (f"?{query}" if query else ""),
             "status": response.status_code,
-            "content_type": (response.headers.get("content-type") or "").split(";")[0] or None,
+            "content_type": response.headers.get("content-type"),
         }
-        data = response.json() if body != "none" and response.content and "json" in record["content_type"] else None
+        is_json = "json" in (record["content_type"] or "")
+        data = response.json() if body != "none" and response.content and is_json else None
+        if body in ("value", "detail") and data is not None:
+            record["key_order"] = key_order(data)
         if body == "value":
             record["body"] = self.norm.value(data)
         elif body == "detail" and isinstance(data, dict) and isinstance(data.get("detail"), str):
@@ -153,17 +168,22 @@ class Recorder:
                **params: str) -> list[dict]:
         """An SSE stream, read to its end (or to the first event of type ``until``); records its types."""
         with self.http.stream("GET", f"/events/{handler_id}", params=params, headers=headers) as response:
-            frames = sse_frames(response, until) if response.status_code == 200 else []
+            frames = sse_frames(response.iter_lines(), until) if response.status_code == 200 else []
             self._record_events(step, response, frames)
         return frames
 
     def _record_events(self, step: str, response: httpx.Response, frames: list[dict]) -> None:
         ids = [int(frame["id"]) for frame in frames if "id" in frame]
-        self.norm.steps = {}  # numbered per stream: step names are a workflow's own
         events = [self.norm.value([f["data"]["type"], f["data"]["types"], f["data"]["value"]]) for f in frames]
         self.record(step, response, body="none", events=events,
                     qualified_names=[f["data"]["qualified_name"] for f in frames],
                     ids_increasing=ids == sorted(set(ids)) and len(ids) == len(frames))
+
+    def record_frames(self, step: str, response: httpx.Response, frames: list[dict]) -> None:
+        """Records a stream's frames whole: their sequence numbers as they are, each event's data."""
+        self.record(step, response, body="none", ids=[frame.get("id") for frame in frames],
+                    frames=[self.norm.value(frame["data"]) for frame in frames],
+                    key_order=[key_order(frame["data"]) for frame in frames])
 
 
 def transcript(base_url: str) -> list[dict]:
@@ -207,6 +227,11 @@ def transcript(base_url: str) -> list[dict]:
     ]
     for step, workflow, kwargs in bad_runs:
         r.record(step, http.post(f"/workflows/{workflow}/run", **kwargs), body="detail")
+    for step, content in (("run-nowait, empty body", b""), ("run-nowait, body an empty list", b"[]"),
+                          ("run-nowait, start_event a number", b'{"start_event": 5}'),
+                          ("run-nowait, context without a start event", b'{"context": {"a": 1}}')):
+        r.record(step, http.post("/workflows/echo/run-nowait", content=content,
+                                 headers={"content-type": "application/json"}))
 
     # a human-in-the-loop run, step by step
     hitl = r.record("run-nowait hitl", http.post("/workflows/hitl/run-nowait", json={"start_event": {"name": "Ada"}}))
@@ -241,7 +266,7 @@ def transcript(base_url: str) -> list[dict]:
         r.record("answer, as the UI sends it", http.post(f"/events/{h}", json={"event": {
             "type": "AnswerEvent", "qualified_name": "AnswerEvent", "types": ["HumanResponseEvent"],
             "value": {"response": "yes"}}}))
-        r._record_events("stream from now, to the end", live, sse_frames(live))
+        r._record_events("stream from now, to the end", live, sse_frames(live.iter_lines()))
     r.record("handler completed", http.get(f"/handlers/{h}"))
     r.record("result (deprecated, flattened)", http.get(f"/results/{h}"))
     r.stream("replay", h, after_sequence="-1")
@@ -252,7 +277,8 @@ def transcript(base_url: str) -> list[dict]:
     ndjson = http.get(f"/events/{h}", params={"sse": "false", "after_sequence": "-1"})
     r.record("replay as NDJSON", ndjson, body="none",
              events=[json.loads(line)["type"] for line in ndjson.text.splitlines() if line])
-    r.record("stream after the end (now)", http.get(f"/events/{h}"), body="none")
+    after_end = http.get(f"/events/{h}")
+    r.record("stream after the end (now)", after_end, body="none", text=after_end.text)
     r.record("stream after the end (past the last id)", http.get(f"/events/{h}", params={"after_sequence": "1000"}),
              body="none")
     r.record("answer after the end", http.post(f"/events/{h}", json={"event": {"type": "AnswerEvent",
@@ -264,8 +290,41 @@ def transcript(base_url: str) -> list[dict]:
                    http.post("/workflows/hitl/run-nowait", json={"start_event": {"name": "Bo"}}))
     r.stream("stream until the question again", old["handler_id"], until="AskEvent", after_sequence="-1")
     r.record("answer as a JSON string with data and step", http.post(f"/events/{old['handler_id']}", json={
-        "event": json.dumps({"type": "AnswerEvent", "data": {"response": "str"}}), "step": "finish"}))
+        "event": json.dumps({"type": "AnswerEvent", "data": {"response": "str"}}), "step": "step_2"}))
     r.stream("the older answer's run to the end", old["handler_id"], after_sequence=ask_seq)
+
+    # a run watched live with its internal events (sequence numbers as they are), answered in the plain form
+    watched = r.record("run-nowait hitl, watched live",
+                       http.post("/workflows/hitl/run-nowait", json={"start_event": {"name": "Ada"}}))
+    w = watched["handler_id"]
+    with http.stream("GET", f"/events/{w}", params={"after_sequence": "-1", "include_internal": "true"}) as live:
+        lines = live.iter_lines()
+        frames = sse_frames(lines, until="WorkflowIdleEvent")
+        r.record_frames("live stream with internal events, until idle", live, frames)
+        r.record("handler while idle", http.get(f"/handlers/{w}"))
+        for step, event in (("send to the idle run, unknown type", {"type": "Nope", "value": {}}),
+                            ("send to the idle run, neither type nor qualified_name", {"value": {}}),
+                            ("send to the idle run, a JSON string of an unknown type", '{"type": "Nope"}')):
+            r.record(step, http.post(f"/events/{w}", json={"event": event}), body="detail")
+        r.record("answer, plain", http.post(f"/events/{w}", json={"event": {"type": "AnswerEvent",
+                                                                            "value": {"response": "yes"}}}))
+        r.record_frames("live stream with internal events, to the end", live, sse_frames(lines))
+    r.record("watched handler completed", http.get(f"/handlers/{w}"))
+    r.record("watched run's result", http.get(f"/results/{w}"))
+    after_end = http.get(f"/events/{w}")
+    r.record("watched run's stream after the end", after_end, body="none", text=after_end.text)
+    r.record("answer the watched run after the end", http.post(f"/events/{w}", json={
+        "event": {"type": "AnswerEvent", "value": {"response": "no"}}}))
+
+    # cancel a run at once, twice, then purge it
+    at_once = r.record("run-nowait hitl to cancel at once",
+                       http.post("/workflows/hitl/run-nowait", json={"start_event": {"name": "Bo"}}))
+    a = at_once["handler_id"]
+    r.record("cancel at once", http.post(f"/handlers/{a}/cancel"))
+    r.record("handler cancelled at once", http.get(f"/handlers/{a}"))
+    r.record("cancel a cancelled handler", http.post(f"/handlers/{a}/cancel"))
+    r.record("purge a cancelled handler", http.post(f"/handlers/{a}/cancel", params={"purge": "true"}))
+    r.record("purged cancelled handler", http.get(f"/handlers/{a}"))
 
     # cancel a waiting run
     cancelled = r.record("run-nowait hitl to cancel", http.post("/workflows/hitl/run-nowait",
@@ -288,7 +347,7 @@ def transcript(base_url: str) -> list[dict]:
     r.record("cancel the reused handler with purge", http.post(f"/handlers/{chosen}/cancel", params={"purge": "true"}))
 
     # filters, restricted to this transcript's handlers (the server may hold others)
-    ours = {echo["handler_id"], boom["handler_id"], h, old["handler_id"], c}
+    ours = {echo["handler_id"], boom["handler_id"], h, old["handler_id"], w, a, c}
     queries = ([], [("status", "completed")], [("status", "failed"), ("status", "cancelled")],
                [("workflow_name", "echo"), ("workflow_name", "boom")],
                [("status", "completed"), ("workflow_name", "hitl")],
@@ -297,7 +356,8 @@ def transcript(base_url: str) -> list[dict]:
         response = http.get("/handlers", params=query)
         listed = [x for x in response.json()["handlers"] if x["handler_id"] in ours]
         r.record("handlers " + (str(httpx.QueryParams(query)) or "(all)"), response, body="none",
-                 handlers=sorted([r.norm.handler(x["handler_id"]), x["workflow_name"], x["status"]] for x in listed))
+                 handlers=sorted([r.norm.handler(x["handler_id"]), x["workflow_name"], x["status"]] for x in listed),
+                 bodies=[r.norm.value(x) for x in listed], key_order=[key_order(x) for x in listed])
 
     # purge
     r.record("purge an ended handler", http.post(f"/handlers/{echo['handler_id']}/cancel", params={"purge": "true"}))

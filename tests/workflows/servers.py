@@ -9,6 +9,9 @@
 ``serve(target, log)`` yields the deployment's base URL, ``http://127.0.0.1:PORT/deployments/wfdemo``.
 Every suite is parametrised over ``TARGETS`` and must pass on each (both by default;
 ``$WORKFLOWS_TARGETS``, e.g. ``real`` or ``fake``, runs others).
+
+``appserver(log, app, deployment, settings)`` starts the vendor's appserver on another deployment
+with other settings (tests/agents: its app with cloud persistence in a fake's Agent Data).
 """
 
 from __future__ import annotations
@@ -44,22 +47,24 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def real_server(log: Path) -> Iterator[str]:
-    """The appserver of .venvs/agents (this interpreter's venv when the suites run there)."""
+def appserver(log: Path, app: Path = REAL_APP, deployment: str = DEPLOYMENT,
+              settings: dict[str, str] | None = None) -> Iterator[str]:
+    """The appserver of .venvs/agents (this interpreter's venv when the suites run there) serving the
+    deployment of ``app``/pyproject.toml, until the block ends (SIGTERM: a graceful stop, as Ctrl-C stops
+    ``llamactl serve``). ``settings``: its environment beyond host and port; by default the in-memory
+    store, and no LlamaCloud key (with a key and no persistence setting it would persist in the cloud)."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "LLAMA_DEPLOY_APISERVER_HOST": "127.0.0.1",
-        "LLAMA_DEPLOY_APISERVER_PORT": str(port),
-        "LLAMA_DEPLOY_APISERVER_PERSISTENCE": "memory",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("LLAMA_CLOUD_API_KEY", None)  # with a key and no persistence setting it would persist in the cloud
+    env = {**os.environ, "LLAMA_DEPLOY_APISERVER_HOST": "127.0.0.1", "LLAMA_DEPLOY_APISERVER_PORT": str(port),
+           "LOG_LEVEL": "WARNING"}
+    if settings is None:
+        env.pop("LLAMA_CLOUD_API_KEY", None)
+        settings = {"LLAMA_DEPLOY_APISERVER_PERSISTENCE": "memory"}
+    env.update(settings)
     python = os.environ.get("LLAMA_AGENTS_PYTHON") or str(ROOT / ".venvs" / "agents" / "bin" / "python")
     command = [python, "-m", "llama_agents.appserver.app", "--deployment-file", "pyproject.toml"]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REAL_APP, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/deployments/{DEPLOYMENT}"
+        process = subprocess.Popen(command, cwd=app, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/deployments/{deployment}"
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -75,7 +80,12 @@ def real_server(log: Path) -> Iterator[str]:
             time.sleep(0.1)
         yield base
     finally:
-        terminate(process)
+        terminate(process, timeout=15)
+
+
+def real_server(log: Path) -> contextlib.AbstractContextManager[str]:
+    """The real target: the appserver serving tests/workflows/real_app with the in-memory store."""
+    return appserver(log)
 
 
 @contextlib.contextmanager

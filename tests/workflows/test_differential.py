@@ -41,3 +41,6 @@ def test_same_transcript(left, right, tmp_path):
     found = differences(*transcripts, f"{left} (1st)", f"{right} (2nd)")
     assert not found, f"the transcripts differ (both in {tmp_path}):\n{found}"
     assert len(transcripts[0]) >= 60  # the whole sequence ran
+    live = next(record for record in transcripts[0] if record["step"] == "live stream with internal events, until idle")
+    assert live["content_type"] == "text/event-stream; charset=utf-8"
+    assert live["frames"][-1]["type"] == "WorkflowIdleEvent"

@@ -123,7 +123,7 @@ async def test_stream_cursors(client):
             break
     asked_at = stream.last_sequence
     assert isinstance(asked_at, int)
-    await client.send_event(handler.handler_id, AnswerEvent(response="ok"), step="finish")
+    await client.send_event(handler.handler_id, AnswerEvent(response="ok"), step="step_2")
     after_ask = await events_of(client, handler.handler_id, after_sequence=asked_at)
     assert [event.type for event in after_ask] == ["ProgressEvent", "StopEvent"]
     everything = await events_of(client, handler.handler_id, include_internal_events=True)

@@ -34,7 +34,7 @@ def play(http: httpx.Client, workflow: str, start: dict, answers: list) -> str:
     handler_id = http.post(f"/workflows/{workflow}/run-nowait", json={"start_event": start}).json()["handler_id"]
     answers = list(answers)
     with http.stream("GET", f"/events/{handler_id}", params={"after_sequence": "-1"}) as response:
-        for frame in sse_frames(response, until="AskEvent" if answers else None):
+        for frame in sse_frames(response.iter_lines(), until="AskEvent" if answers else None):
             if "InputRequiredEvent" in (frame["data"]["types"] or []):
                 event_type, value = answers.pop(0)
                 http.post(f"/events/{handler_id}", json={"event": {"type": event_type, "value": value}})
@@ -47,7 +47,7 @@ def run_as_seen(http: httpx.Client, handler_id: str) -> dict:
     norm = Normaliser()
     with http.stream("GET", f"/events/{handler_id}", params={"after_sequence": "-1"}) as response:
         events = [norm.value({k: f["data"][k] for k in ("type", "types", "value", "qualified_name")})
-                  for f in sse_frames(response)]
+                  for f in sse_frames(response.iter_lines())]
     handler = http.get(f"/handlers/{handler_id}")
     return {"events": events, "status": handler.status_code, "handler": norm.value(handler.json())}
 

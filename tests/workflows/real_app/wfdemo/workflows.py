@@ -7,6 +7,9 @@ against the real server and the fake alike.
 * ``echo``: the result is the start event's ``text``;
 * ``boom``: fails with "scripted failure" after 0.2 s;
 * ``slow``: a ProgressEvent, then an hour's wait before its result: a run to cancel mid-step.
+
+Steps are named as the fake names a scenario's (``start``, then ``step_2``...), so that the differential
+compares step names (internal events, a failure's ``step_name``) as they are.
 """
 
 from __future__ import annotations
@@ -36,34 +39,38 @@ class HitlStart(StartEvent):
 
 
 class Hitl(Workflow):
+    def __init__(self, greeting_wait: float = 0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.greeting_wait = greeting_wait  # the scenario's `after: 0.1` (none in the bench: bench/workflows)
+
     @step
     async def start(self, ctx: Context, ev: HitlStart) -> AskEvent:
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(self.greeting_wait)
         ctx.write_event_to_stream(ProgressEvent(msg=f"hello {ev.name}", pct=50))
         return AskEvent(prefix=f"Approve greeting for {ev.name}?")
 
     @step
-    async def finish(self, ctx: Context, ev: AnswerEvent) -> StopEvent:
+    async def step_2(self, ctx: Context, ev: AnswerEvent) -> StopEvent:
         ctx.write_event_to_stream(ProgressEvent(msg="got answer", pct=100))
         return StopEvent(result={"answer": ev.response, "approved": True})
 
 
 class Echo(Workflow):
     @step
-    async def run_it(self, ev: StartEvent) -> StopEvent:
+    async def start(self, ev: StartEvent) -> StopEvent:
         return StopEvent(result=ev.get("text"))
 
 
 class Boom(Workflow):
     @step
-    async def run_it(self, ev: StartEvent) -> StopEvent:
+    async def start(self, ev: StartEvent) -> StopEvent:
         await asyncio.sleep(0.2)
         raise RuntimeError("scripted failure")  # the exception type a scenario's `fail` reports
 
 
 class Slow(Workflow):
     @step
-    async def run_it(self, ctx: Context, ev: StartEvent) -> StopEvent:
+    async def start(self, ctx: Context, ev: StartEvent) -> StopEvent:
         ctx.write_event_to_stream(ProgressEvent(msg="working", pct=0))
         await asyncio.sleep(3600)
         return StopEvent(result="slow done")
