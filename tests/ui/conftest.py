@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from llama_cloud import LlamaCloud
 
 from bench.dashboard import CHROMIUM, launch_chromium
 from mockserver.testing import run_server
@@ -78,6 +79,11 @@ def open_view(page, mock, view: str) -> None:
 def api(mock) -> httpx.Client:
     """An HTTP client of the fake's public APIs, as an SDK calls them."""
     return httpx.Client(base_url=mock.url, headers={"Authorization": f"Bearer {mock.api_key}"}, timeout=30)
+
+
+def sdk(mock) -> LlamaCloud:
+    """The official SDK (llama-cloud 2.x) pointed at the fake; no retries, so a failure shows at once."""
+    return LlamaCloud(api_key=mock.api_key, base_url=mock.url, max_retries=0)
 
 
 def screenshot(page, name: str) -> None:

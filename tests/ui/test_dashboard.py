@@ -1,8 +1,9 @@
 """The dashboard (/_mock/ui) in Chromium: what a user does, and what the page then shows.
 
-Records, jobs and faults are made over HTTP as an SDK makes them, while the page is open: the
-views must show them without a reload. No test waits a fixed time: Playwright's assertions retry
-until the page shows what they expect (or TIMEOUT_MS passes).
+Records and faulted calls are made with the official SDK (llama-cloud 2.x), jobs and the rest over
+HTTP as an SDK makes them, while the page is open: the views must show them without a reload. No
+test waits a fixed time: Playwright's assertions retry until the page shows what they expect (or
+TIMEOUT_MS passes).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import shlex
 import subprocess
 
 import httpx
-from conftest import accessibility_violations, api, open_view, screenshot
+import pytest
+from conftest import accessibility_violations, api, open_view, screenshot, sdk
+from llama_cloud import InternalServerError
 from playwright.sync_api import expect
 
 AGENT_DATA = "/api/v1/beta/agent-data"
@@ -72,9 +75,9 @@ def test_records_created_by_a_client_appear_without_reload_and_filter_with_inlin
     mock = serve()
     open_view(page, mock, "agent-data")
     expect(page.locator(".empty")).to_contain_text("No Agent Data records yet.")
-    with api(mock) as http:
-        for number in range(3):
-            assert http.post(AGENT_DATA, json={"deployment_name": "app", "data": {"number": number}}).status_code == 200
+    with sdk(mock) as client:
+        created = [client.beta.agent_data.create(data={"number": n}, deployment_name="app") for n in range(3)]
+    assert [record.data for record in created] == [{"number": 0}, {"number": 1}, {"number": 2}]
     rows = page.locator("#records tbody tr")
     expect(rows).to_have_count(3)
     expect(page.locator("#records-summary")).to_have_text("Records 1–3 of 3")
@@ -274,10 +277,12 @@ def test_a_fault_rule_added_from_the_form_fails_the_next_call(serve, page):
     expect(rule).to_contain_text("answer 503")
     screenshot(page, "traffic-faults")
 
-    with api(mock) as http:
-        failed = http.post(AGENT_DATA, json={"deployment_name": "d", "data": {"n": 1}})
-        passed = http.post(AGENT_DATA, json={"deployment_name": "d", "data": {"n": 2}})
-    assert (failed.status_code, failed.headers["retry-after"], passed.status_code) == (503, "1", 200)
+    with sdk(mock) as client:
+        with pytest.raises(InternalServerError) as failed:
+            client.beta.agent_data.create(data={"n": 1}, deployment_name="d")
+        passed = client.beta.agent_data.create(data={"n": 2}, deployment_name="d")
+    assert (failed.value.status_code, failed.value.response.headers["retry-after"]) == (503, "1")
+    assert passed.data == {"n": 2}
     rule_id = mock.admin.faults()[0]["id"]
     faulted = page.locator("#tail tbody tr").nth(1)  # the newest is on top
     expect(faulted.locator("td").nth(4)).to_have_text("503")
