@@ -98,11 +98,13 @@ $(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
 
 test: test-unit test-ui test-sdk test-sdk-ts test-workflows test-agents test-examples
 
-# The unit suite on every supported Python the machine has (noxfile.py: one venv each under .nox/, two
+# The dependency rules of ARCHITECTURE.md (import-linter's contracts in pyproject.toml), then the
+# unit suite on every supported Python the machine has (noxfile.py: one venv each under .nox/, two
 # workers each); a Python the machine lacks is skipped, and nox's summary says which ran. NOX_ARGS
 # picks, e.g. NOX_ARGS="-p 3.13" or NOX_ARGS="-p 3.12 -- tests/test_cli_startup.py".
 NOX_ARGS ?=
 test-unit: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/nox --no-error-on-missing-interpreters $(NOX_ARGS)
 
 # The dashboard (/_mock/ui) in a real browser: Debian's Chromium (installed when missing, if we

@@ -16,6 +16,7 @@ from connexion.spec import OpenAPISpecification
 
 from generated import spec_document
 from mockserver.admin.middleware import HarnessMiddleware
+from mockserver.admin.operations import served_operations
 from mockserver.api import PROFILES
 from mockserver.api.lenient import lenient
 from mockserver.auth import BearerAuthMiddleware
@@ -70,6 +71,8 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
     config = config or Config()
     state = state or FakeState(config)
     profile = PROFILES[config.profile]
+    # which operation a request is, for fault rules and the journal (mockserver/admin/operations.py)
+    state.operations = functools.partial(served_operations, tuple(profile.apis))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -82,8 +85,8 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
         HarnessMiddleware,
         journal=state.journal,
         faults=state.faults,
+        operations=state.operations,
         admin_key=config.admin_key,
-        profile=config.profile,
     )
     # the door: body size and nesting limits, before anything reads a body (mockserver/limits.py)
     door = functools.partial(
