@@ -20,11 +20,22 @@ import nox
 PYTHONS = ["3.11", "3.12", "3.13"]
 
 # pyenv's versions answer to their pythonX.Y names only when activated (`pyenv global 3.11.7 3.12.1`):
-# put every installed one on the PATH, so that nox finds them all as they are.
+# put the supported ones pyenv installed on the PATH (its newest patch release of each), so that nox
+# finds them all as they are.
 _PYENV_VERSIONS = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-if _PYENV_VERSIONS.is_dir():
-    _bins = sorted((str(p / "bin") for p in _PYENV_VERSIONS.iterdir() if (p / "bin").is_dir()), reverse=True)
-    os.environ["PATH"] = os.pathsep.join([*_bins, os.environ.get("PATH", "")])
+
+
+def _patch_release(folder: Path) -> int:
+    patch = folder.name.split(".")[2]  # 3.12.1 -> 1; a build such as 3.13.0t sorts first
+    return int(patch) if patch.isdigit() else -1
+
+
+_bins = [
+    str(max(found, key=_patch_release) / "bin")
+    for version in PYTHONS
+    if (found := [p for p in _PYENV_VERSIONS.glob(f"{version}.*") if (p / "bin" / f"python{version}").exists()])
+]
+os.environ["PATH"] = os.pathsep.join([*_bins, os.environ.get("PATH", "")])
 
 nox.options.sessions = ["unit"]
 nox.options.reuse_existing_virtualenvs = True  # pip install is then a no-op for what is already there
