@@ -40,7 +40,7 @@ SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytes
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
-	@echo "make test       the whole suite: unit, HTTP, persistence, the dashboard in Chromium, both official Python SDKs, the TypeScript SDK, the workflow server's clients, the vendor's workflow server on the fake, examples/, the docs' runnable examples"
+	@echo "make test       the whole suite: unit (on every supported Python here), HTTP, persistence, the dashboard in Chromium, both official Python SDKs, the TypeScript SDK, the workflow server's clients, the vendor's workflow server on the fake, examples/, the docs' runnable examples"
 	@echo "make screenshots  refresh docs/img/dashboard-*.png from the dashboard's browser tests"
 	@echo "make docs       build the docs site into site/ (strict: a broken link fails); docs-serve: live, on 127.0.0.1:8000"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
@@ -67,14 +67,21 @@ serve: install
 	@$(COMPILE)
 	$(BIN)/llamacloud-mock serve --host $(HOST) --port $(PORT) $(if $(DB),--db $(DB)) $(SERVE_ARGS)
 
+# The SDK suites run on the newest supported Python the machine has (noxfile.py finds it), as the
+# apps that use the fake do; a venv of another Python is made again, empty.
+NEWEST_PYTHON = $(shell $(BIN)/python noxfile.py)
+define newest-venv
+@[ "$$($(1)/bin/python -V 2>&1)" = "$$($(NEWEST_PYTHON) -V 2>&1)" ] || $(NEWEST_PYTHON) -m venv --clear $(1)
+endef
+
 # Rebuilt when the Makefile (the pins) changes; pip install is a no-op for what is already there.
-$(SDK_V2_VENV)/.installed: Makefile
-	$(PYTHON) -m venv $(SDK_V2_VENV)
+$(SDK_V2_VENV)/.installed: Makefile $(BIN)/.installed
+	$(call newest-venv,$(SDK_V2_VENV))
 	$(SDK_V2_VENV)/bin/pip install $(PIP_QUIET) $(patsubst %,'%',$(SDK_V2_PINS))
 	@touch $@
 
-$(SDK_V01_VENV)/.installed: Makefile
-	$(PYTHON) -m venv $(SDK_V01_VENV)
+$(SDK_V01_VENV)/.installed: Makefile $(BIN)/.installed
+	$(call newest-venv,$(SDK_V01_VENV))
 	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) $(patsubst %,'%',$(SDK_V01_PINS))
 	@touch $@
 
@@ -101,8 +108,14 @@ $(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
 
 test: test-unit test-ui test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs
 
+# The dependency rules of ARCHITECTURE.md (import-linter's contracts in pyproject.toml), then the
+# unit suite on every supported Python the machine has (noxfile.py: one venv each under .nox/, two
+# workers each); a Python the machine lacks is skipped, and nox's summary says which ran. NOX_ARGS
+# picks, e.g. NOX_ARGS="-p 3.13" or NOX_ARGS="-p 3.12 -- tests/test_cli_startup.py".
+NOX_ARGS ?=
 test-unit: install
-	$(BIN)/python -m pytest tests --ignore=tests/sdk --ignore=tests/ui --ignore=tests/workflows --ignore=tests/agents --ignore=tests/docs -q
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/nox --no-error-on-missing-interpreters $(NOX_ARGS)
 
 # The dashboard (/_mock/ui) in a real browser: Debian's Chromium (installed when missing, if we
 # are root; Playwright's own browser download is not reachable from here) driven by Playwright
@@ -245,4 +258,4 @@ bench-charts: install
 	$(BIN)/python -m bench.charts $(BENCH_JSON)
 
 clean:
-	rm -rf $(VENV) .venvs build site docs/reference *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules $(UI_DIR)/node_modules
+	rm -rf $(VENV) .venvs .nox build site docs/reference *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules $(UI_DIR)/node_modules

@@ -16,11 +16,11 @@ from connexion.spec import OpenAPISpecification
 
 from generated import spec_document
 from mockserver.admin.middleware import HarnessMiddleware
+from mockserver.admin.operations import served_operations
 from mockserver.api import PROFILES
 from mockserver.api.lenient import lenient
 from mockserver.auth import BearerAuthMiddleware
 from mockserver.config import Config
-from mockserver.drift import DriftMiddleware, check_names
 from mockserver.errors import ServerErrorMiddleware, error_handlers
 from mockserver.fastpath import FastPathMiddleware, RaiseHandlerError
 from mockserver.limits import RequestLimits
@@ -69,9 +69,10 @@ def _specs_trusted():
 
 def create_app(config: Config | None = None, state: FakeState | None = None) -> AsyncApp:
     config = config or Config()
-    check_names(config.drift)
     state = state or FakeState(config)
     profile = PROFILES[config.profile]
+    # which operation a request is, for fault rules and the journal (mockserver/admin/operations.py)
+    state.operations = functools.partial(served_operations, tuple(profile.apis))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -84,8 +85,8 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
         HarnessMiddleware,
         journal=state.journal,
         faults=state.faults,
+        operations=state.operations,
         admin_key=config.admin_key,
-        profile=config.profile,
     )
     # the door: body size and nesting limits, before anything reads a body (mockserver/limits.py)
     door = functools.partial(
@@ -94,14 +95,11 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
         max_json_depth=config.max_json_depth,
         statuses=profile.error_statuses,
     )
-    # Outermost first: the door, the harness, authentication, the drift switches (tests of the contract
-    # harness), then the fast path, which serves valid requests of plain operations before
-    # connexion's error layers and routing; a handler's exception on it is raised again inside
-    # those layers (mockserver/fastpath.py).
+    # Outermost first: the door, the harness, authentication, then the fast path, which serves valid
+    # requests of plain operations before connexion's error layers and routing; a handler's exception
+    # on it is raised again inside those layers (mockserver/fastpath.py).
     layers = [door, harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys)]
     layers += [functools.partial(api.layer, state=state) for api in profile.apis if api.layer is not None]
-    if config.drift:  # deliberate departures from the specs, for the contract harness's own tests
-        layers.append(functools.partial(DriftMiddleware, drifts=config.drift))
     middlewares = list(MIDDLEWARES)
     if config.fast_path:
         layers.append(functools.partial(FastPathMiddleware, validate_responses=config.validate_responses))

@@ -160,8 +160,6 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["default", "seed"],
         help="the wire format to serve: the real API (default) or the published seed spec openapi/seed/ under /api/v1",
     )
-    # deliberate deviations from the specs, for the contract harness's own tests (mockserver/drift.py)
-    serve.add_argument("--drift", action="append", default=[], metavar="NAME", help=argparse.SUPPRESS)
     serve.add_argument(
         "--admin-key",
         metavar="KEY",
@@ -273,7 +271,6 @@ def config_from_args(args: argparse.Namespace) -> Config:
         max_body_size=args.max_body_size,
         max_json_depth=args.max_json_depth,
         profile=args.profile,
-        drift=tuple(args.drift),
         admin_key=args.admin_key,
         lenient=args.lenient,
         journal_size=args.journal_size,

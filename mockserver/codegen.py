@@ -74,25 +74,62 @@ DATAMODEL_OPTIONS = [
 
 
 def generate_models(spec: Path, out: Path, spec_name: str) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "datamodel_code_generator",
-            "--input",
-            str(spec),
-            "--output",
-            str(out),
-            "--custom-file-header",
-            "# " + HEADER.format(spec=spec_name),
-            *DATAMODEL_OPTIONS,
-        ],
-        check=True,
-    )
+    """``out``: the models of the spec's schemas, and of its inline JSON request bodies (see ``inline_bodies``)."""
+    document = yaml.safe_load(spec.read_text())
+    inline = inline_bodies(document)
+    with tempfile.TemporaryDirectory(prefix="llamacloud-mock-codegen-") as tmp:
+        source = spec
+        if inline:  # datamodel-code-generator models only components/schemas: the bodies are put there
+            clashes = sorted(set(inline) & set(document.get("components", {}).get("schemas", {})))
+            if clashes:
+                raise SystemExit(f"{spec}: an inline request body's model would be named {clashes[0]}, a schema's name")
+            document.setdefault("components", {}).setdefault("schemas", {}).update(inline)
+            source = Path(tmp) / spec.name
+            source.write_text(yaml.safe_dump(document, sort_keys=False))
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "datamodel_code_generator",
+                "--input",
+                str(source),
+                "--output",
+                str(out),
+                "--custom-file-header",
+                "# " + HEADER.format(spec=spec_name),
+                *DATAMODEL_OPTIONS,
+            ],
+            check=True,
+        )
 
 
 def _schema_name(ref: str | None) -> str | None:
     return ref.rsplit("/", 1)[-1] if ref else None
+
+
+def body_model_name(operation: dict) -> str | None:
+    """The model of an operation's JSON request body: the schema its ``$ref`` names, or, for a schema
+    written inline, ``<OperationId>Request`` (``create_thing``: ``CreateThingRequest``)."""
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return None
+    if "$ref" in schema:
+        return _schema_name(schema["$ref"])
+    op_id = operation["operationId"]
+    return "".join(part[:1].upper() + part[1:] for part in op_id.split("_")) + "Request"
+
+
+def inline_bodies(document: dict) -> dict[str, dict]:
+    """The JSON request-body schemas a spec writes inline (not a ``$ref``), by their model's name."""
+    bodies = {}
+    for item in document.get("paths", {}).values():
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if operation:
+                schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+                if schema is not None and "$ref" not in schema:
+                    bodies[body_model_name(operation)] = schema
+    return bodies
 
 
 def derived_source(source: str) -> str:
@@ -181,8 +218,7 @@ def operations_source(spec_path: Path, spec_name: str) -> str:
             if not operation:
                 continue
             op_id = operation["operationId"]
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-            model = _schema_name(body.get("schema", {}).get("$ref"))
+            model = body_model_name(operation)
             model_expr = f'"{model}"' if model else "None"
             lines.append(f'    "{op_id}": Operation("{method.upper()}", "{path}", {model_expr}, __package__),')
             stubs += [

@@ -44,8 +44,6 @@ class Config:
     seed_file: a JSON/YAML fixture (or snapshot) loaded into an empty state at start and at every reset.
     profile: which wire format to serve: "default" (the real API: openapi/agent_data.yaml and
         extraction_v1.yaml) or "seed" (the published spec openapi/seed/, under /api/v1).
-    drift: deliberate deviations from the specs (mockserver/drift.py), to prove that the contract
-        harness catches them; empty in normal use.
     fast_path: serve valid requests of plain operations without connexion's per-request work
         (mockserver/fastpath.py); off, connexion serves every request (same answers, slower).
     workflows: scenario files, one deployment each, served at /deployments/<name>/ (docs/workflows.md).
@@ -71,7 +69,6 @@ class Config:
     journal_size: int = DEFAULT_JOURNAL_SIZE
     seed_file: Path | None = None
     profile: str = "default"
-    drift: tuple[str, ...] = ()
     fast_path: bool = True
     workflows: tuple[Path, ...] = ()
     sse_heartbeat: float = 25.0

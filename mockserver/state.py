@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from mockserver.admin import snapshot
 from mockserver.admin.faults import FaultRules
 from mockserver.admin.journal import Journal
+from mockserver.admin.operations import OperationIndex
 from mockserver.config import Config
 from mockserver.domain.agent_data import AgentDataStore
 from mockserver.domain.beta_files import BetaFiles
@@ -77,6 +81,8 @@ class FakeState:
         # test-harness settings (mockserver/admin/): not state, but reset with it
         self.journal = Journal(config.journal_size)
         self.faults = FaultRules()
+        # which operation a request is (mockserver/admin/operations.py): create_app gives its profile's
+        self.operations: Callable[[], OperationIndex] = functools.partial(OperationIndex, [])
         if config.seed_file is not None and not any(self.db.export().values()):
             snapshot.seed_from_file(self)
 

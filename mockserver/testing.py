@@ -77,6 +77,14 @@ class AdminClient:
     def ready(self) -> dict:
         return self._call("GET", "/_mock/ready")
 
+    def status(self) -> dict:
+        """What the server is and holds: version, profile, options, clock, table counts (the dashboard's overview)."""
+        return self._call("GET", "/_mock/status")
+
+    def agent_data_collections(self) -> list[dict]:
+        """Every (project, deployment, collection) holding Agent Data records, with its count."""
+        return self._call("GET", "/_mock/agent-data/collections")["items"]
+
     def reset(self, id_seed: int | None = _UNSET, clock: datetime | str | None = None) -> dict:
         """Empty everything (faults and journal included); ``id_seed``/``clock`` as in POST /_mock/reset."""
         body: dict[str, Any] = {}
@@ -217,6 +225,13 @@ class AdminClient:
         return self._call("POST", "/_mock/requests/find", json={k: v for k, v in query.items() if v is not None})[
             "items"
         ]
+
+    def request_page(self, after: int | None = None, limit: int | None = None, **criteria: Any) -> dict:
+        """The journal as GET /_mock/requests answers it (``items``, ``total``, ``received``, ``size``):
+        the requests received after number ``after`` (to poll for new ones), the last ``limit`` of them."""
+        given = {**criteria, "after": after, "limit": limit}
+        params = {name: value for name, value in given.items() if value is not None}
+        return self._call("GET", "/_mock/requests", params=params)
 
     def clear_requests(self) -> int:
         return self._call("DELETE", "/_mock/requests")["deleted"]

@@ -55,15 +55,19 @@ def test_serve_builds_the_app_without_collections_then_serves_with_the_collector
 
 def test_a_full_collection_freezes_its_survivors_only_when_they_are_many(monkeypatch):
     cli.serving_collections()
-    gc.collect()
-    gc.unfreeze()
     monkeypatch.setattr(cli, "FREEZE_SURVIVORS_ABOVE", 10**9)
+    gc.unfreeze()
+    gc.collect()
+    # Python 3.12 moves the immortal objects it meets in a collection to the permanent generation
+    # itself (a few hundred; none on 3.11 and 3.13): what the tuning freezes comes on top of those.
+    by_the_interpreter = gc.get_freeze_count()
+    assert by_the_interpreter < 10_000
     kept = [[i] for i in range(50_000)]  # long-lived containers, as records are
     gc.collect()
-    assert gc.get_freeze_count() == 0  # few survivors: a full collection scans them, as gc does
+    assert gc.get_freeze_count() == by_the_interpreter  # few survivors: a full collection scans them, as gc does
     monkeypatch.setattr(cli, "FREEZE_SURVIVORS_ABOVE", 40_000)
     gc.collect()
-    assert gc.get_freeze_count() >= len(kept)  # many: out of the collector's reach from now on
+    assert gc.get_freeze_count() >= by_the_interpreter + len(kept)  # many: out of the collector's reach from now on
     assert len(gc.get_objects(2)) == 0
     gc.collect(0)  # a young collection freezes nothing
     assert gc.get_freeze_count() >= len(kept)

@@ -1,7 +1,7 @@
 """The contract harness catches drift: each kind, with its operation and JSON path; none when there is none.
 
 The drifted target is the fake itself with a deliberate departure from its spec switched on
-(mockserver/drift.py), run in process over Schemathesis' ASGI transport with a few examples.
+(tests/drift.py, around the app), run in process over Schemathesis' ASGI transport with a few examples.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ import pytest
 
 pytest.importorskip("schemathesis")
 
+from drift import DRIFTS, DriftMiddleware  # noqa: E402
+
 from contracts import report  # noqa: E402
 from contracts.runner import RunOptions, run  # noqa: E402
 from contracts.targets import resolve  # noqa: E402
 from mockserver.app import create_app  # noqa: E402
 from mockserver.config import Config  # noqa: E402
-from mockserver.drift import DRIFTS  # noqa: E402
 
 KEY = "drift-key"
 OPTIONS = RunOptions(max_examples=5, phases=("examples", "fuzzing", "stateful"))
@@ -23,7 +24,7 @@ RECORDS = ("create_agent_data", "get_agent_data")
 
 
 def contract(spec: str, operation_ids: tuple[str, ...], drift: tuple[str, ...] = ()):
-    app = create_app(Config(api_keys=(KEY,), job_duration=0, id_seed=7, drift=drift))
+    app = DriftMiddleware(create_app(Config(api_keys=(KEY,), job_duration=0, id_seed=7)), drifts=drift)
     options = RunOptions(**{**OPTIONS.__dict__, "operation_ids": operation_ids})
     return run(resolve(spec), app=app, token=KEY, options=options)
 
@@ -82,4 +83,4 @@ def test_a_conforming_target_reports_no_drift(spec, operations):
 def test_every_drift_is_tested_and_an_unknown_one_is_refused():
     assert set(DRIFTS) == {"wrong-type", "missing-field", "undocumented-status", "extra-enum"}
     with pytest.raises(ValueError, match="unknown drift nope: choose among wrong-type"):
-        create_app(Config(drift=("nope",)))
+        DriftMiddleware(create_app(Config()), drifts=("nope",))

@@ -108,3 +108,19 @@ def test_the_admin_client_drives_jobs_and_the_clock():
         assert mock.admin.set_clock("2031-01-01T00:00:00Z")["now"] == "2031-01-01T00:00:00.000000Z"
         assert mock.admin.resume_clock()["frozen"] is False
         assert mock.admin.health()["status"] == "ok" and mock.admin.ready()["ready"] is True
+
+
+def test_the_admin_client_reads_the_status_the_collections_and_pages_of_the_journal():
+    with in_process(ARGS) as mock, mock.http_client() as http:
+        for collection in ("a", "a", "b"):
+            created = http.post(
+                "/api/v1/beta/agent-data", json={"deployment_name": "d", "collection": collection, "data": {}}
+            )
+            assert created.status_code == 200
+        status = mock.admin.status()
+        assert status["profile"] == "default" and status["counts"]["agent_data"] == 3
+        assert [(c["collection"], c["count"]) for c in mock.admin.agent_data_collections()] == [("a", 2), ("b", 1)]
+        page = mock.admin.request_page(method="POST")
+        assert [entry["status"] for entry in page["items"]] == [200, 200, 200] and page["total"] == 3
+        last = mock.admin.request_page(limit=1, method="POST")["items"]
+        assert last == page["items"][-1:]

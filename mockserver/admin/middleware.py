@@ -17,6 +17,7 @@ wrapper is added at all beyond the version header.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -25,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import __version__
 from mockserver.admin.faults import FaultRule, FaultRules
 from mockserver.admin.journal import Entry, Journal
-from mockserver.admin.operations import served_operations
+from mockserver.admin.operations import OperationIndex
 from mockserver.auth import bearer_token
 
 ADMIN_PREFIX = "/_mock/"
@@ -63,14 +64,14 @@ class HarnessMiddleware:
         app: ASGIApp,
         journal: Journal,
         faults: FaultRules,
+        operations: Callable[[], OperationIndex],
         admin_key: str | None = None,
-        profile: str = "default",
     ):
         self.app = app
         self.journal = journal
         self.faults = faults
         self.admin_key = admin_key
-        self.profile = profile
+        self.operations = operations  # which operation a request is (mockserver/admin/operations.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +92,7 @@ class HarnessMiddleware:
             send = _versioned(raw_send, entry)
             if self.faults.rules:
                 method = scope["method"]
-                operation = served_operations(self.profile).find(method, path) if self.faults.need_operation else None
+                operation = self.operations().find(method, path) if self.faults.need_operation else None
                 rule = self.faults.pick(method, path, operation)
                 if rule is not None:
                     if entry is not None:

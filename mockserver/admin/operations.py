@@ -11,6 +11,8 @@ import functools
 import re
 from urllib.parse import urlparse
 
+from generated import spec_document
+
 ADMIN_SPEC = "admin.yaml"
 
 
@@ -41,19 +43,16 @@ class OperationIndex:
 
 
 @functools.cache
-def served_operations(profile: str = "default") -> OperationIndex:
-    """The operations of every API spec a server of that profile serves (the admin API's
-    excepted), base paths included."""
-    import mockserver.api
-    from mockserver.app import load_spec
-
-    profiles = getattr(mockserver.api, "PROFILES", None)
-    apis = profiles[profile].apis if profiles else mockserver.api.API_SPECS
+def served_operations(apis: tuple) -> OperationIndex:
+    """The operations of the API specs a server serves (``apis``: its profile's ``ApiSpec``s; the
+    admin API's excepted), base paths included. Built on first use: only fault rules that name an
+    operation and journal queries need it. ``create_app`` hands it to whatever needs it, so that
+    this package knows nothing of mockserver.app or mockserver.api."""
     routes = []
     for api in apis:
         if api.spec == ADMIN_SPEC:
             continue
-        servers = load_spec(api.spec).get("servers") or [{"url": "/"}]
+        servers = spec_document(api.spec).get("servers") or [{"url": "/"}]
         base = urlparse(servers[0].get("url", "/")).path.rstrip("/")
         for operation_id, operation in api.operations.OPERATIONS.items():
             routes.append((operation.method, base + operation.path, operation_id))

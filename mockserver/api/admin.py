@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver import __version__
 from mockserver.admin import fixtures
-from mockserver.admin.operations import served_operations
 from mockserver.admin.snapshot import UNSET
 from mockserver.domain.errors import Conflict, InvalidField, NotFound
 from mockserver.domain.jobs import Schedule
@@ -224,7 +223,7 @@ class AdminApi:
         return {"items": [rule.to_dict() for rule in self.state.faults.rules]}
 
     async def create_fault(self, body: models.FaultRuleCreate, **_: Any) -> dict:
-        known = served_operations(self.state.config.profile).operation_ids
+        known = self.state.operations().operation_ids
         return self.state.faults.add(body.model_dump(exclude_none=True), known).to_dict()
 
     async def clear_faults(self, **_: Any) -> dict:
@@ -242,7 +241,7 @@ class AdminApi:
     # ------------------------------------------------------------------ journal
     def _journal_page(self, limit: int | None = None, **criteria: Any) -> dict:
         journal = self.state.journal
-        find = served_operations(self.state.config.profile).find
+        find = self.state.operations().find
         matching = journal.find(find, **criteria)
         shown = matching[-limit:] if limit else matching
         return {

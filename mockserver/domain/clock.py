@@ -24,21 +24,26 @@ def format_instant(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
-_second: list = [None, ""]  # the last whole second format_epoch wrote, and its date and time of day
+# The last whole second format_epoch wrote, and its date and time of day: one tuple, replaced whole
+# and read once, so that fakes in threads of one process never pair one's second with another's text.
+_second: tuple[int, str] = (-1, "")
 
 
 def format_epoch(seconds: float) -> str:
     """``format_instant(datetime.fromtimestamp(seconds, tz=UTC))``, in a fifth of the time: the
     date and time of day are formatted once per second (every create and job read writes one)."""
+    global _second
     whole = math.floor(seconds)
     if whole < 0:
         return format_instant(datetime.fromtimestamp(seconds, tz=UTC))
     micro = round((seconds - whole) * 1e6)  # half to even, as fromtimestamp rounds
     if micro == 1_000_000:
         whole, micro = whole + 1, 0
-    if whole != _second[0]:
-        _second[:] = whole, format_instant(datetime.fromtimestamp(whole, tz=UTC))[:19]
-    return f"{_second[1]}.{micro:06d}Z"
+    cached, text = _second
+    if whole != cached:
+        text = format_instant(datetime.fromtimestamp(whole, tz=UTC))[:19]
+        _second = whole, text
+    return f"{text}.{micro:06d}Z"
 
 
 class Clock:

@@ -3,7 +3,7 @@ deletes them. No HTTP here.
 
 A job (TinyDB table ``extract_v2_jobs``) extracts one uploaded file (``file_input``) with an
 inline ``configuration`` (its ``data_schema`` checked as in v1: mockserver/domain/schemas.py).
-Its result is computed when it is created (mockserver/domain/synthesis.py: schema-valid,
+Its result is computed when it is created (mockserver/domain/synthesis/: schema-valid,
 deterministic, values found in the file where it carries them) and shown when it completes. Its
 lifecycle is the shared JobEngine's, mapped to ``EXTRACT_V2_STATUS``: PENDING (queued), RUNNING,
 COMPLETED, FAILED, CANCELLED. The failure markers are v1's: ``llamacloud-mock:fail`` in the

@@ -7,7 +7,7 @@
 * A job (``extraction_jobs``) runs one file through an agent, with optional config and schema
   overrides; its lifecycle is the shared JobEngine's (mockserver/domain/jobs.py). Each job has
   one run (``extraction_runs``) holding the extraction result, computed when the job is created
-  (mockserver/domain/synthesis.py: deterministic, schema-valid) and shown as the job finishes.
+  (mockserver/domain/synthesis/: deterministic, schema-valid) and shown as the job finishes.
 * Failures on demand: a file whose name or content contains ``llamacloud-mock:fail`` ends ERROR,
   one with ``llamacloud-mock:partial`` ends PARTIAL_SUCCESS without its optional top-level fields
   (``fail`` wins when both are present). Each carries an error message naming the marker.

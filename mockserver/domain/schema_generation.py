@@ -6,7 +6,7 @@ Deterministic stand-ins for the real service's model:
   and arrays recursively; a top-level array describes its first object, as rows); text gives one
   property per ``key: value`` line (the key in snake_case, its original as ``title``), typed by
   how the value reads: a boolean word, a number (``$1,250.00``), an ISO date, else a string. The
-  fake's own extraction (mockserver/domain/synthesis.py) finds those values again in that file.
+  fake's own extraction (mockserver/domain/synthesis/) finds those values again in that file.
 * ``from_prompt``: a prompt is read as a list of field names ("the vendor, the total amount and
   the invoice date"), typed by their words (total, amount, price... are numbers; date is a
   date; is/has/paid are booleans; anything else a string).
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mockserver.domain import synthesis
+from mockserver.domain.synthesis import sources
 
 NUMBER_WORDS = {
     "total",
@@ -92,9 +92,9 @@ def _object(properties: dict[str, Any]) -> dict[str, Any]:
 
 def _of_text(text: str) -> dict[str, Any]:
     lowered = text.strip().lower()
-    if lowered in synthesis.TRUE_WORDS - {"1", "x"} or lowered in synthesis.FALSE_WORDS - {"0"}:
+    if lowered in sources.TRUE_WORDS - {"1", "x"} or lowered in sources.FALSE_WORDS - {"0"}:
         return {"type": "boolean"}
-    number = synthesis._parse_number(text)
+    number = sources.parse_number(text)
     if number is not None:
         return {"type": "integer"} if isinstance(number, int) and "." not in text else {"type": "number"}
     if ISO_DATE.match(text.strip()):
@@ -103,14 +103,14 @@ def _of_text(text: str) -> dict[str, Any]:
 
 
 def from_content(content: bytes) -> dict[str, Any]:
-    document = synthesis._json_document(content)
+    document = sources.json_document(content)
     if isinstance(document, list):
         document = next((row for row in document if isinstance(row, dict)), {})
     if isinstance(document, dict):
         return _object({k: _of_value(v) for k, v in document.items()})
     properties: dict[str, Any] = {}
-    for line in synthesis._decode(content).splitlines():
-        match = synthesis.KEY_VALUE_LINE.match(line)
+    for line in sources.decode(content).splitlines():
+        match = sources.KEY_VALUE_LINE.match(line)
         if not match or not match.group(2):
             continue
         name = snake_case(match.group(1))

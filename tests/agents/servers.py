@@ -6,22 +6,20 @@ Both run as subprocesses on free ports of 127.0.0.1: the fake from the project's
 appserver as tests/workflows/servers.py starts it (``python -m llama_agents.appserver.app
 --deployment-file pyproject.toml`` of .venvs/agents) in tests/agents/app, whose workflows are in
 agentsdemo/workflows.py. The project is not installed here (its dependencies clash with the
-server's), so the fake is started by its command line.
+server's): the fake is started by its command line, through ``mockserver.testing.spawn_server``,
+which needs only httpx here (pytest runs from the project's root).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
+from mockserver.testing import spawn_server
 from tests.workflows.servers import appserver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,34 +27,6 @@ APP = Path(__file__).resolve().parent / "app"
 DEPLOYMENT = "agentsdemo"
 API_KEY = "test-key"
 START_TIMEOUT = 60.0
-SERVING_LINE = re.compile(rb"llamacloud-mock \S+ serving on (http://\S+)")
-
-
-def _wait(ready, process: subprocess.Popen, log: Path, what: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{what} exited with status {process.returncode} on start; its output:\n{log.read_text()}")
-        if ready():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"{what} did not start within {START_TIMEOUT:.0f}s; its output:\n{log.read_text()}")
-
-
-@contextlib.contextmanager
-def _running(command: list[str], log: Path, *, cwd: Path | None = None, env: dict | None = None) -> Iterator:
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @contextlib.contextmanager
@@ -64,17 +34,9 @@ def fake(log: Path, *flags: str) -> Iterator[str]:
     """The URL of a fake started with ``flags`` (it checks its own answers against the spec: a
     mismatch answers 500, which the workflow server reports), until the block ends."""
     python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
-    command = [python, "-m", "mockserver", "serve", "--port", "0", "--api-key", API_KEY, "--validate-responses"]
-    start = log.stat().st_size if log.exists() else 0
-    with _running([*command, "--journal-size", "100000", *flags], log, cwd=ROOT) as process:
-        found = []
-
-        def serving() -> bool:
-            found.extend(SERVING_LINE.findall(log.read_bytes()[start:]))
-            return bool(found)
-
-        _wait(serving, process, log, "the fake")
-        yield found[0].decode()
+    flags = ("--api-key", API_KEY, "--validate-responses", "--journal-size", "100000", *flags)
+    with spawn_server(flags, python=python, timeout=START_TIMEOUT, log_path=log) as (url, _, _):
+        yield url
 
 
 def workflow_server(fake_url: str, log: Path, project_id: str = "") -> contextlib.AbstractContextManager[str]:

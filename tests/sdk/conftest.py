@@ -13,45 +13,16 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from mockserver.testing import run_server
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "test-key"
-START_TIMEOUT = 30.0
-
-
-# _free_port and _wait_until_serving: for suites that start servers of their own (prefer fake_server)
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(
-                f"the fake exited with status {server.returncode} on start ({' '.join(server.args)});"
-                f" its output:\n{log.read_text()}"
-            )
-        try:
-            httpx.get(f"{url}/api/v1/beta/agent-data/ping", headers={"Authorization": f"Bearer {API_KEY}"}, timeout=1)
-            return  # any HTTP answer will do
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail(f"the fake did not answer on {url} within {START_TIMEOUT:.0f}s; its output:\n{log.read_text()}")
-
 
 @contextlib.contextmanager
 def fake_server(log: Path, *flags: str) -> Iterator[str]:

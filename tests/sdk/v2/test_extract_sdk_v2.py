@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import subprocess
 import threading
 import time
 import uuid
@@ -27,7 +25,7 @@ import pytest
 pytest.importorskip("llama_cloud", minversion="2")  # runs in the sdk-v2 venv (make test-sdk)
 
 import httpx  # noqa: E402
-from conftest import API_KEY, ROOT, _free_port, _wait_until_serving  # noqa: E402
+from conftest import API_KEY, fake_server  # noqa: E402
 from llama_cloud import (  # noqa: E402
     AsyncLlamaCloud,
     ConflictError,
@@ -60,24 +58,9 @@ GLOBEX = Invoice(vendor="Globex", total=1250.0, date="2024-01-15")
 
 @pytest.fixture(scope="module")
 def clocked_url(tmp_path_factory):
-    python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
-    port = _free_port()
     log = tmp_path_factory.mktemp("clocked") / "server.log"
-    command = [python, "-m", "mockserver", "serve", "--port", str(port), "--api-key", API_KEY,
-               "--validate-responses", "--virtual-clock", "--job-duration", "10"]
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(url, server, log)
+    with fake_server(log, "--virtual-clock", "--job-duration", "10") as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture

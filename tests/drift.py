@@ -1,11 +1,11 @@
-"""Deliberate drift: the fake departing from its own specs, on demand (``Config.drift``).
+"""Deliberate drift: the fake departing from its own specs, on demand.
 
-Nobody wants this in normal use. The contract harness's tests (tests/test_contract_drift.py) turn
-it on to prove that each kind of drift a real API could show is caught and reported with its
+A fixture of the contract harness's tests (tests/test_contract_drift.py), which wrap the fake in it
+to prove that each kind of drift a real API could show is caught and reported with its
 operation and JSON path: a field of the wrong type, a status code the spec does not declare, a
 required field missing, an enum value the spec does not list. Every drift is applied in one
 place, this ASGI middleware, which rewrites the matching 2xx JSON answers on their way out
-(``serve --drift NAME``, a hidden option; ``create_app(Config(drift=("wrong-type",)))``).
+(``DriftMiddleware(create_app(config), drifts=("wrong-type",))``).
 """
 
 from __future__ import annotations
