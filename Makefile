@@ -22,6 +22,13 @@ define apt-install
   fi; }
 endef
 
+# $(call need-node,TARGET,WHAT): stop, saying what to install, when node or npm is missing.
+define need-node
+@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+  echo "make $(1) needs node (18 or newer) and npm, for $(2): install them (sudo apt-get install nodejs npm on Debian/Ubuntu, brew install node on macOS) and run it again" >&2; \
+  exit 1; }
+endef
+
 # The two official Python SDK generations pin incompatible llama-cloud versions: one venv each.
 # (The recipes quote each pin: unquoted, the shell reads "pytest>=8" as a redirection to a file "=8".)
 SDK_V2_VENV  := .venvs/sdk-v2
@@ -29,14 +36,16 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples generate check-generated bench bench-wrk bench-quick clean contract seed-diff drift-workflows
+.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs docs docs-serve docs-reference generate check-generated bench bench-wrk bench-quick bench-charts clean contract seed-diff drift-workflows
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
-	@echo "make test       the whole suite: unit (on every supported Python here), HTTP, persistence, the dashboard in Chromium, both official Python SDKs, the TypeScript SDK, the workflow server's clients, the vendor's workflow server on the fake, examples/"
+	@echo "make test       the whole suite: unit (on every supported Python here), HTTP, persistence, the dashboard in Chromium, both official Python SDKs, the TypeScript SDK, the workflow server's clients, the vendor's workflow server on the fake, examples/, the docs' runnable examples"
 	@echo "make screenshots  refresh docs/img/dashboard-*.png from the dashboard's browser tests"
+	@echo "make docs       build the docs site into site/ (strict: a broken link fails); docs-serve: live, on 127.0.0.1:8000"
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
-	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in README.md; BENCH_ARGS=, bench-quick)"
+	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in docs/benchmarks.md; BENCH_ARGS=, bench-quick)"
+	@echo "make bench-charts  draw docs/img/bench-*.png from a run's JSON (BENCH_JSON=, default reports/bench.json)"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
 	@echo "make seed-diff  regenerate contracts/reports/seed-vs-real.md (the seed spec vs the real wire format)"
 	@echo "make drift-workflows  the harness against the real workflow server and the fake: contracts/reports/workflows-live-drift.md"
@@ -97,7 +106,7 @@ $(SDK_V01_VENV)/.project: pyproject.toml $(SDK_V01_VENV)/.installed
 	$(SDK_V01_VENV)/bin/pip install $(PIP_QUIET) -e . $(patsubst %,'%',$(SDK_V01_PINS))
 	@touch $@
 
-test: test-unit test-ui test-sdk test-sdk-ts test-workflows test-agents test-examples
+test: test-unit test-ui test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs
 
 # The dependency rules of ARCHITECTURE.md (import-linter's contracts in pyproject.toml), then the
 # unit suite on every supported Python the machine has (noxfile.py: one venv each under .nox/, two
@@ -117,6 +126,7 @@ $(BIN)/.ui-installed: pyproject.toml $(BIN)/.installed
 	@touch $@
 
 $(UI_DIR)/node_modules/.installed: $(UI_DIR)/package.json $(UI_DIR)/package-lock.json
+	$(call need-node,test-ui,axe-core (the dashboard's accessibility checks))
 	cd $(UI_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -128,7 +138,7 @@ UI_TEST := LLAMACLOUD_MOCK_UI_TESTS=required $(BIN)/python -m pytest $(UI_DIR) -
 test-ui: $(BIN)/.ui-installed $(UI_DIR)/node_modules/.installed ui-chromium
 	$(UI_TEST)
 
-# The pictures of docs/dashboard.md and the README, taken by the same tests.
+# The pictures of docs/ (the dashboard page, the README), taken by the same tests.
 screenshots: $(BIN)/.ui-installed $(UI_DIR)/node_modules/.installed ui-chromium
 	LLAMACLOUD_MOCK_SCREENSHOTS=$(abspath docs/img) $(UI_TEST)
 
@@ -146,6 +156,7 @@ test-agents: install $(AGENTS_VENV)/.installed
 # lock file), installed by npm, run by node's own test runner against a server started from .venv.
 TS_DIR := tests/sdk/ts
 $(TS_DIR)/node_modules/.installed: $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
+	$(call need-node,test-sdk-ts,the TypeScript SDK's tests)
 	cd $(TS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -158,6 +169,7 @@ test-sdk-ts: install $(TS_DIR)/node_modules/.installed
 # tests/workflows/js/package.json and its lock file) by node, started from pytest with the target's URL.
 WF_JS_DIR := tests/workflows/js
 $(WF_JS_DIR)/node_modules/.installed: $(WF_JS_DIR)/package.json $(WF_JS_DIR)/package-lock.json
+	$(call need-node,test-workflows,the JavaScript workflow clients)
 	cd $(WF_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -177,6 +189,27 @@ test-examples: $(SDK_V2_VENV)/.project $(SDK_V01_VENV)/.project
 	cd $(EXAMPLE) && $(abspath $(SDK_V2_VENV))/bin/python -m pytest tests/v2 -q -p no:cacheprovider
 	cd $(EXAMPLE) && $(abspath $(SDK_V01_VENV))/bin/python -m pytest tests/v01 -q -p no:cacheprovider
 
+# Every code block of README.md and docs/ marked <!-- run --> runs against a fresh fake (tests/docs):
+# Python in the venv of the client it imports, JavaScript by node beside the TypeScript SDK.
+test-docs: install $(SDK_V2_VENV)/.installed $(SDK_V01_VENV)/.installed $(AGENTS_VENV)/.installed $(TS_DIR)/node_modules/.installed
+	$(BIN)/python -m pytest tests/docs -q -p no:cacheprovider
+
+# The docs site (mkdocs.yml): the references of docs/reference/ are generated first, from the CLI's
+# parser and openapi/admin.yaml, so that they cannot go stale.
+DOCS_ENV := NO_MKDOCS_2_WARNING=1
+$(BIN)/.docs-installed: pyproject.toml $(BIN)/.installed
+	$(BIN)/pip install $(PIP_QUIET) -e '.[docs]'
+	@touch $@
+
+docs-reference: $(BIN)/.docs-installed
+	$(BIN)/python scripts/docs_reference.py docs/reference
+
+docs: docs-reference
+	$(DOCS_ENV) $(BIN)/mkdocs build --strict
+
+docs-serve: docs-reference
+	$(DOCS_ENV) $(BIN)/mkdocs serve --strict --dev-addr $(HOST):8000
+
 generate: install
 	$(BIN)/python -m mockserver.codegen
 
@@ -195,13 +228,13 @@ contract: install
 seed-diff: install
 	$(BIN)/llamacloud-mock diff openapi/seed/llamaextract-api.yaml openapi/extraction_v1.yaml -o contracts/reports/seed-vs-real.md
 
-# Benchmarks (bench/, figures in README.md): wrk drives the servers; Stoplight Prism, pinned in
+# Benchmarks (bench/, figures in docs/benchmarks.md): wrk drives the servers; Stoplight Prism, pinned in
 # bench/prism/package.json and its lock file, is the stateless baseline. BENCH_ARGS adds options,
 # e.g. BENCH_ARGS="--only 5,6,7" or "--load-seconds 10"; `make bench-quick` is a 2-minute smoke run.
 BENCH_ARGS ?=
 PRISM_DIR  := bench/prism
 $(PRISM_DIR)/node_modules/.installed: $(PRISM_DIR)/package.json $(PRISM_DIR)/package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "make bench needs node and npm (for Prism, the baseline): install them, e.g. apt-get install nodejs npm" >&2; exit 1; }
+	$(call need-node,bench,Prism (the baseline))
 	cd $(PRISM_DIR) && SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -218,5 +251,11 @@ bench-quick: install bench-wrk ui-chromium $(BIN)/.ui-installed $(PRISM_DIR)/nod
 	@$(COMPILE)
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
+# The charts of docs/benchmarks.md (docs/img/bench-*.png), drawn from a run's figures: BENCH_JSON names the
+# run (default reports/bench.json, what make bench writes; make bench-quick writes reports/bench-quick.json).
+BENCH_JSON ?= reports/bench.json
+bench-charts: install
+	$(BIN)/python -m bench.charts $(BENCH_JSON)
+
 clean:
-	rm -rf $(VENV) .venvs .nox build *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules $(UI_DIR)/node_modules
+	rm -rf $(VENV) .venvs .nox build site docs/reference *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules $(UI_DIR)/node_modules

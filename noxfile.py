@@ -43,7 +43,7 @@ nox.options.reuse_existing_virtualenvs = True  # pip install is then a no-op for
 
 @nox.session(python=PYTHONS)
 def unit(session: nox.Session) -> None:
-    """The unit suite (not the SDK, browser and workflow-server suites: they have their own venvs).
+    """The unit suite (not the SDK, browser, workflow-server and docs-example suites: they have their own venvs).
 
     Arguments after ``--`` replace the default, the whole suite on two workers:
     ``nox -p 3.12 -- tests/test_cli_startup.py``.
@@ -52,6 +52,7 @@ def unit(session: nox.Session) -> None:
     session.run(
         "python", "-m", "pytest", "-q", "-p", "no:cacheprovider",
         "--ignore=tests/sdk", "--ignore=tests/ui", "--ignore=tests/workflows", "--ignore=tests/agents",
+        "--ignore=tests/docs",
         *(session.posargs or ["tests", "-n", "2"]),
     )  # fmt: skip
 

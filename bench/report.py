@@ -58,7 +58,7 @@ def render(rows: list[Row]) -> str:
 
 
 def markdown(rows: list[Row]) -> str:
-    """The table as Markdown (written beside the JSON, to paste into README.md)."""
+    """The table as Markdown (written beside the JSON, to paste into docs/benchmarks.md)."""
     lines = ["| # | measurement | figure | target | result |", "|---|---|---|---|---|"]
     for r in rows:
         cells = (r.target, r.label, r.figure, r.goal or "", r.status)

@@ -11,7 +11,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from mockserver import __version__
 from mockserver.config import (
@@ -27,6 +27,9 @@ from mockserver.config import (
     Config,
 )
 from mockserver.limits import MAX_JSON_DEPTH
+
+if TYPE_CHECKING:
+    from mockserver.state import FakeState
 
 log = logging.getLogger("llamacloud_mock")
 
@@ -296,7 +299,6 @@ def serve(args: argparse.Namespace) -> int:
         from mockserver.app import create_app
         from mockserver.domain.scenarios import ScenarioError
         from mockserver.storage import StateFileError
-        from mockserver.ui import UI_PATH
 
         logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
         config = config_from_args(args)
@@ -320,39 +322,6 @@ def serve(args: argparse.Namespace) -> int:
         serving_collections()
     finally:
         gc.enable()
-    log.info(
-        "state: %s",
-        f"persisted in {config.db_path} (with a write-ahead log beside it)"
-        if config.db_path
-        else "in memory (pass --db PATH to keep it across restarts)",
-    )
-    if config.virtual_clock:
-        log.info(
-            "clock: virtual, %s at %s (move it with POST /_mock/clock/advance)",
-            "running" if config.clock_running else "frozen",
-            app.state.clock.now_iso(),
-        )
-    if config.seed_file:
-        log.info("seed: %s, loaded into an empty state at start and at every reset", config.seed_file)
-    for deployment in app.state.workflows.deployments.values():
-        log.info(
-            "workflows: %s served at /deployments/%s/ (%s)",
-            ", ".join(deployment.workflows),
-            deployment.name,
-            deployment.source,
-        )
-    if config.lenient:
-        log.info("lenient: unknown ids read by GET materialize (--lenient)")
-    log.info(
-        "admin API: /_mock/ (%s); request journal: %s",
-        "needs the --admin-key" if config.admin_key else "open",
-        f"the last {config.journal_size} requests" if config.journal_size else "off",
-    )
-    log.info("jobs: %ss each, half queued, half running (--job-duration)", config.job_duration)
-    if config.api_keys:
-        log.info("auth: accepting %d configured API key(s)", len(config.api_keys))
-    else:
-        log.info("auth: accepting any non-empty bearer token (pass --api-key KEY to restrict)")
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -379,10 +348,55 @@ def serve(args: argparse.Namespace) -> int:
         )
         return 2
     host, port = sock.getsockname()[:2]
-    print(f"llamacloud-mock {__version__} serving on http://{_url_host(host)}:{port}", flush=True)
-    print(f"dashboard: http://{_url_host(host)}:{port}{UI_PATH}", flush=True)
+    print(banner(config, f"http://{_url_host(host)}:{port}", app.state), flush=True)
     server.run(sockets=[sock])
     return 0
+
+
+def banner(config: Config, url: str, state: FakeState) -> str:
+    """What a user needs to start: the address first (its line is what scripts wait for), then what is
+    served, where to look and steer, whether keys are checked, and where the state is kept."""
+    from mockserver.api import PROFILES
+    from mockserver.ui import UI_PATH
+
+    own_lines = ("admin.yaml", "workflows.yaml")  # each has a line of its own below
+    apis = [api.spec.removesuffix(".yaml") for api in PROFILES[config.profile].apis if api.spec not in own_lines]
+    wire = "the real wire format" if config.profile == "default" else "the published seed spec, under /api/v1"
+    lines = [
+        f"llamacloud-mock {__version__} serving on {url}",
+        f"  APIs:      {', '.join(apis)} (profile {config.profile}: {wire}); give SDKs {url} as base URL",
+        f"  dashboard: {url}{UI_PATH}",
+        f"  admin API: {url}/_mock/ ({'needs the --admin-key' if config.admin_key else 'open'}); request journal: "
+        + (f"the last {config.journal_size} requests" if config.journal_size else "off"),
+        "  auth:      "
+        + (
+            f"accepting {len(config.api_keys)} configured API key(s)"
+            if config.api_keys
+            else "any non-empty bearer token (pass --api-key KEY to restrict)"
+        ),
+        "  state:     "
+        + (
+            f"persisted in {config.db_path} (with a write-ahead log beside it)"
+            if config.db_path
+            else "in memory (pass --db PATH to keep it across restarts)"
+        ),
+        f"  jobs:      {config.job_duration} s each, half queued, half running (--job-duration)",
+    ]
+    if config.virtual_clock:
+        running = "running" if config.clock_running else "frozen"
+        now = state.clock.now_iso()
+        lines.append(f"  clock:     virtual, {running} at {now} (move it with POST /_mock/clock/advance)")
+    if config.seed_file:
+        lines.append(f"  seed:      {config.seed_file}, loaded into an empty state at start and at every reset")
+    for deployment in state.workflows.deployments.values():
+        workflows = ", ".join(deployment.workflows)
+        lines.append(f"  workflows: {workflows} at {url}/deployments/{deployment.name}/ ({deployment.source})")
+    if not state.workflows.deployments and config.profile == "default":
+        lines.append("  workflows: none (pass --workflows FILE to serve a scenario file's deployment)")
+    if config.lenient:
+        lines.append("  lenient:   unknown ids read by GET materialize (--lenient)")
+    lines.append("  docs:      llamacloud-mock serve --help; the project's docs/ (make docs-serve) for the rest")
+    return "\n".join(lines)
 
 
 # Serving: records are long-lived and never cyclic, yet every full collection rescans all of them.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -98,9 +99,23 @@ def on_problem(_request: ConnexionRequest, exc: ProblemException) -> ConnexionRe
     return _detail(exc.status, exc.detail or exc.title, dict(exc.headers or {}))
 
 
-def on_http_exception(_request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
-    """Routing errors: unknown path (404) and unknown method (405), as FastAPI words them."""
+# A path with the API's prefix after something else: a client given `.../api/v1` as its base URL
+# (the SDKs add /api/v1 themselves), e.g. /api/v1/api/v1/beta/agent-data.
+_PREFIXED_TWICE = re.compile(r"^(?P<base>/.*?)/api/v\d+(/|$)")
+
+
+def on_http_exception(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
+    """Routing errors: unknown path (404) and unknown method (405), as FastAPI words them; a 404 of a
+    client whose base URL holds a path says which base URL to give it instead."""
     detail = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, exc.detail)
+    if exc.status_code == 404:
+        misplaced = _PREFIXED_TWICE.match(request.url.path)
+        if misplaced:
+            root = f"{request.url.scheme}://{request.url.netloc}"
+            detail = (
+                f"Not Found: no API is served under {misplaced['base']}. The API's base URL is the server's root: "
+                f"give the client {root}, not {root}{misplaced['base']} (the SDKs add /api/v1 themselves)."
+            )
     return _detail(exc.status_code, detail, dict(exc.headers or {}))
 
 

@@ -232,7 +232,10 @@ class LogStorage(Storage):
                     "llamacloud-mock, which never leaves a torn file: move it away or pass another --db."
                 ) from None
             if not isinstance(loaded, dict) or not all(isinstance(t, dict) for t in loaded.values()):
-                raise StateFileError(f"{self.path} does not hold TinyDB tables ({{table: {{id: document}}}}).")
+                raise StateFileError(
+                    f"{self.path} does not hold TinyDB tables ({{table: {{id: document}}}}): it was written by "
+                    "another program. Move it away or pass another --db."
+                )
             self._tables = loaded
         replayed = self._replay_log()
         if replayed:

@@ -88,12 +88,13 @@ def test_usage_errors_and_version_leave_the_collector_on(argv):
 
 
 def test_serve_says_only_what_a_user_can_act_on():
-    """A real start: the address and the fake's own log lines, no library's deprecation warning."""
+    """A real start: one block with the address, what is served, where to look, auth and state; no
+    library's deprecation warning."""
     import subprocess
     import sys
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0"],
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--virtual-clock"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -102,12 +103,24 @@ def test_serve_says_only_what_a_user_can_act_on():
     try:
         for line in process.stdout:
             lines.append(line)
-            if line.startswith("dashboard: "):
+            if line.startswith("  docs: "):
                 break
     finally:
         process.terminate()
         process.wait(timeout=30)
-    assert lines and "serving on http://127.0.0.1:" in lines[-2], lines
-    port = lines[-2].rsplit(":", 1)[1].strip()
-    assert lines[-1] == f"dashboard: http://127.0.0.1:{port}/_mock/ui\n"
+    block = lines[[i for i, line in enumerate(lines) if "serving on" in line][0] :]
+    url = block[0].rsplit(" ", 1)[1].strip()
+    assert url.startswith("http://127.0.0.1:") and block[0].startswith("llamacloud-mock "), lines
+    fields = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in block[1:]}
+    assert list(fields) == ["APIs", "dashboard", "admin API", "auth", "state", "jobs", "clock", "workflows", "docs"]
+    assert fields["APIs"] == (
+        "agent_data, extraction_v1, extract_v2, beta_files, projects (profile default: the real wire format); "
+        f"give SDKs {url} as base URL"
+    )
+    assert fields["dashboard"] == f"{url}/_mock/ui"
+    assert fields["admin API"] == f"{url}/_mock/ (open); request journal: the last 1000 requests"
+    assert fields["auth"] == "any non-empty bearer token (pass --api-key KEY to restrict)"
+    assert fields["state"] == "in memory (pass --db PATH to keep it across restarts)"
+    assert fields["clock"].startswith("virtual, frozen at ")
+    assert fields["workflows"] == "none (pass --workflows FILE to serve a scenario file's deployment)"
     assert not [line for line in lines if "Warning" in line or "warn" in line.lower()], lines

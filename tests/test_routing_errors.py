@@ -60,3 +60,19 @@ def test_a_content_url_lives_at_most_seven_days(client):
     assert too_long.json()["detail"][0]["loc"] == ["query", "expires_at_seconds"]
     week = client.get(f"/api/v1/files/{file['id']}/content", params={"expires_at_seconds": 604800})
     assert week.status_code == 200
+
+
+@pytest.mark.parametrize("base", ["/api/v1", "/api", "/llamacloud"])
+def test_a_base_url_with_a_path_is_a_404_naming_the_base_url_to_use(client, base):
+    response = client.post(f"{base}/api/v1/beta/agent-data/:search", json={"deployment_name": "d"})
+    assert response.status_code == 404
+    root = str(client.base_url).rstrip("/")
+    assert response.json() == {
+        "detail": f"Not Found: no API is served under {base}. The API's base URL is the server's root: "
+        f"give the client {root}, not {root}{base} (the SDKs add /api/v1 themselves)."
+    }
+
+
+def test_an_unknown_path_is_fastapis_404(client):
+    assert client.get("/nope").json() == {"detail": "Not Found"}
+    assert client.get("/api/v1/nope").json() == {"detail": "Not Found"}

@@ -339,3 +339,11 @@ async def test_extracted_data_seed_000(client, deployment_name):
     assert [r.id for r in pending] == [stored.id]
     by_vendor = await collect(client.beta.agent_data.search(**scope, filter={"data.vendor": {"eq": "Globex"}}))
     assert [r.id for r in by_vendor] == [globex.id]
+
+
+def test_a_base_url_ending_in_api_v1_is_told_which_to_use(base_url, api_key):
+    with LlamaCloud(api_key=api_key, base_url=f"{base_url}/api/v1", max_retries=0) as client:
+        with pytest.raises(NotFoundError) as raised:
+            client.beta.agent_data.get("any-id")
+    assert raised.value.status_code == 404
+    assert f"give the client {base_url}, not {base_url}/api/v1" in raised.value.body["detail"]
