@@ -501,7 +501,7 @@ def test_the_journal_notes_a_stream_without_keeping_its_body(http, mock):
 def test_the_admin_api_lists_the_deployments_served(mock, scenarios):
     listed = mock.admin.workflow_deployments()
     assert [(d["deployment"], d["source"]) for d in listed] == [("wfdemo", scenarios[0]), ("extra", scenarios[1])]
-    assert listed[0]["workflows"] == ["hitl", "echo", "boom"]
+    assert listed[0]["workflows"] == ["hitl", "echo", "boom", "slow"]  # the order of the file
 
 
 def test_with_db_handlers_and_logs_survive_a_crash_and_running_runs_go_on(tmp_path):
