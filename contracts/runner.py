@@ -305,7 +305,7 @@ class _Hooks:
         check = _check_name(failure)
         body, status = _body(response), getattr(response, "status_code", 0)
         for exclusion in self.target.exclusions:
-            if exclusion.matches(check, case.operation.label, body, status):
+            if exclusion.matches(check, case.operation.label, body, status, case):
                 with self.lock:
                     self.excluded[exclusion.id] += 1
                 return False
@@ -529,7 +529,8 @@ def _request(request: Any) -> dict | None:
     if request is None:
         return None
     headers = {name: values[0] if isinstance(values, list) else values for name, values in request.headers.items()}
-    body = request.body.decode("utf-8", "surrogatepass") if request.body is not None else None
+    # any bytes (a multipart upload too) as text that encodes back to them: surrogateescape
+    body = request.body.decode("utf-8", "surrogateescape") if request.body is not None else None
     return {"method": request.method, "uri": request.uri, "headers": headers, "body": body}
 
 

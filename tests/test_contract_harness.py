@@ -4,6 +4,7 @@ cleanup of what a run created, reports and exit codes."""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -14,7 +15,7 @@ import requests  # noqa: E402
 
 from contracts import report  # noqa: E402
 from contracts.fake import serve  # noqa: E402
-from contracts.runner import ALL_CHECKS, SAFE_METHODS, RunOptions, _interval, build_config, run  # noqa: E402
+from contracts.runner import ALL_CHECKS, SAFE_METHODS, RunOptions, _interval, _request, build_config, run  # noqa: E402
 from contracts.targets import all_targets, resolve, rules_from_links  # noqa: E402
 from mockserver.app import create_app  # noqa: E402
 from mockserver.cli import main  # noqa: E402
@@ -196,3 +197,29 @@ def test_a_live_workflow_run_aims_at_the_deployment_and_workflows_named():
         aimed.append(aid(None, case).path_parameters)
     assert all(p["name"] == "quick" for p in aimed)  # a synchronous run: only of the workflows named
     assert 10 <= sum(p["deployment_name"] == "myapp" for p in aimed) < 20  # most, not all
+
+
+@pytest.mark.parametrize(
+    "body", [b'--XYZ\r\n\x97\xff\x00 a file\r\n--XYZ--', '{"name": "\udc00"}'.encode("utf-8", "surrogatepass"), b"{}"]
+)
+def test_a_failing_request_is_recorded_with_any_body_and_replays_byte_for_byte(body):
+    # a multipart upload's bytes stopped a whole `make contract` with UnicodeDecodeError
+    from types import SimpleNamespace
+
+    request = SimpleNamespace(method="POST", uri="http://h/api/v1/files", headers={"a": ["1"]}, body=body)
+    recorded = json.loads(json.dumps(_request(request)))  # as results.json keeps it
+    assert recorded["headers"] == {"a": "1"}
+    assert recorded["body"].encode("utf-8", "surrogateescape") == body  # as tests/workflows/drift.py replays it
+
+
+def test_a_repeated_form_field_accepted_is_no_drift_but_a_scalar_one_is():
+    from types import SimpleNamespace
+
+    from contracts.targets import REPEATED_FORM_FIELD
+
+    repeated = SimpleNamespace(media_type="multipart/form-data", body={"external_file_id": ["a", "b"], "file": b"x"})
+    single = SimpleNamespace(media_type="multipart/form-data", body={"external_file_id": 5, "file": b"x"})
+    check, operation = "negative_data_rejection", "POST /api/v1/beta/files"
+    assert REPEATED_FORM_FIELD.matches(check, operation, {}, 200, repeated)
+    assert not REPEATED_FORM_FIELD.matches(check, operation, {}, 200, single)  # another accepted violation: drift
+    assert not REPEATED_FORM_FIELD.matches(check, operation, {"detail": []}, 422, repeated)  # refused: no failure

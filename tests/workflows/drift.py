@@ -139,7 +139,7 @@ def replay(request: dict, base_url: str) -> int:
     """The status another server answers to a request the harness sent (aimed at its deployment URL)."""
     path = request["uri"].split("/deployments/", 1)[1].split("/", 1)[1]
     headers = {k: v for k, v in request["headers"].items() if k.lower() not in ("host", "content-length")}
-    body = request["body"].encode("utf-8", "surrogatepass") if request["body"] is not None else None
+    body = request["body"].encode("utf-8", "surrogateescape") if request["body"] is not None else None
     with httpx.stream(request["method"], f"{base_url}/{path}", headers=headers, content=body, timeout=10) as response:
         return response.status_code  # not read: a stream of a run still going would not end
 
