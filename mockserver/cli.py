@@ -431,6 +431,9 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     sock.set_inheritable(True)
+    # listening at once: the serving line is printed before uvicorn starts, and a client that
+    # connects on reading it must wait in the backlog (uvicorn's 2048), not be refused
+    sock.listen(2048)
     return sock
 
 

@@ -107,10 +107,19 @@ def _schema_name(ref: str | None) -> str | None:
     return ref.rsplit("/", 1)[-1] if ref else None
 
 
-def body_model_name(operation: dict) -> str | None:
+def _json_body_schema(operation: dict, document: dict) -> dict | None:
+    """The schema of an operation's JSON request body, the body itself read through a ``$ref`` to
+    ``#/components/requestBodies/...`` when it is one."""
+    body = operation.get("requestBody", {})
+    if "$ref" in body:
+        body = document.get("components", {}).get("requestBodies", {}).get(_schema_name(body["$ref"]), {})
+    return body.get("content", {}).get("application/json", {}).get("schema")
+
+
+def body_model_name(operation: dict, document: dict) -> str | None:
     """The model of an operation's JSON request body: the schema its ``$ref`` names, or, for a schema
     written inline, ``<OperationId>Request`` (``create_thing``: ``CreateThingRequest``)."""
-    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    schema = _json_body_schema(operation, document)
     if schema is None:
         return None
     if "$ref" in schema:
@@ -126,9 +135,9 @@ def inline_bodies(document: dict) -> dict[str, dict]:
         for method in HTTP_METHODS:
             operation = item.get(method)
             if operation:
-                schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+                schema = _json_body_schema(operation, document)
                 if schema is not None and "$ref" not in schema:
-                    bodies[body_model_name(operation)] = schema
+                    bodies[body_model_name(operation, document)] = schema
     return bodies
 
 
@@ -218,7 +227,7 @@ def operations_source(spec_path: Path, spec_name: str) -> str:
             if not operation:
                 continue
             op_id = operation["operationId"]
-            model = body_model_name(operation)
+            model = body_model_name(operation, spec)
             model_expr = f'"{model}"' if model else "None"
             lines.append(f'    "{op_id}": Operation("{method.upper()}", "{path}", {model_expr}, __package__),')
             stubs += [

@@ -68,7 +68,8 @@ def state(tmp_path_factory):
 def every_operation(state):
     for name, api in APIS.items():
         spec = load_spec(api.spec)
-        adapter = api.adapter(state)
+        # an API served by its own layer (the workflow server) keeps its handlers on the layer's api
+        adapter = api.adapter(state) if api.adapter is not None else api.layer(None, state).api
         for path, method, operation, shared in operations(spec):
             yield name, spec, adapter, api, path, method, operation, shared
 
@@ -84,9 +85,9 @@ def test_every_operation_has_a_handler(state):
 
 def test_every_parameter_a_handler_names_is_one_its_operation_gives(state):
     unknown = []
-    for name, spec, adapter, _, _, _, operation, shared in every_operation(state):
+    for name, spec, adapter, api, _, _, operation, shared in every_operation(state):
         handler = getattr(adapter, operation["operationId"], None)
-        if handler is None:
+        if handler is None or api.layer is not None:  # a layer's handlers read the request whole, as the real server
             continue
         named = {p.name for p in inspect.signature(handler).parameters.values() if p.kind is not p.VAR_KEYWORD}
         given = given_parameters(spec, operation, shared)

@@ -11,8 +11,8 @@ from generated import Operation
 
 OPERATIONS: dict[str, Operation] = {
     "list_workflows": Operation("GET", "/deployments/{deployment_name}/workflows", None, __package__),
-    "run_workflow": Operation("POST", "/deployments/{deployment_name}/workflows/{name}/run", None, __package__),
-    "run_workflow_nowait": Operation("POST", "/deployments/{deployment_name}/workflows/{name}/run-nowait", None, __package__),
+    "run_workflow": Operation("POST", "/deployments/{deployment_name}/workflows/{name}/run", "RunRequest", __package__),
+    "run_workflow_nowait": Operation("POST", "/deployments/{deployment_name}/workflows/{name}/run-nowait", "RunRequest", __package__),
     "get_workflow_schema": Operation("GET", "/deployments/{deployment_name}/workflows/{name}/schema", None, __package__),
     "get_workflow_events": Operation("GET", "/deployments/{deployment_name}/workflows/{name}/events", None, __package__),
     "get_workflow_representation": Operation("GET", "/deployments/{deployment_name}/workflows/{name}/representation", None, __package__),

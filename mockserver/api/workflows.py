@@ -400,7 +400,7 @@ class WorkflowServer:
         self.app = app
         self.runs = runs
         self.heartbeat = heartbeat
-        api = WorkflowsApi(runs)
+        self.api = api = WorkflowsApi(runs)
         self.routes: dict[str, list[Route]] = {}
         self.paths: set[str] = set()  # the paths without parameters (the appserver's health routes)
         for operation_id, operation in OPERATIONS.items():
