@@ -13,16 +13,14 @@ which needs only httpx here (pytest runs from the project's root).
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
 from mockserver.testing import spawn_server
-from tests.workflows.servers import appserver
+from tests.workflows.servers import MOCK_PYTHON, appserver
 
-ROOT = Path(__file__).resolve().parents[2]
 APP = Path(__file__).resolve().parent / "app"
 DEPLOYMENT = "agentsdemo"
 API_KEY = "test-key"
@@ -33,9 +31,8 @@ START_TIMEOUT = 60.0
 def fake(log: Path, *flags: str) -> Iterator[str]:
     """The URL of a fake started with ``flags`` (it checks its own answers against the spec: a
     mismatch answers 500, which the workflow server reports), until the block ends."""
-    python = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")
     flags = ("--api-key", API_KEY, "--validate-responses", "--journal-size", "100000", *flags)
-    with spawn_server(flags, python=python, timeout=START_TIMEOUT, log_path=log) as (url, _, _):
+    with spawn_server(flags, python=MOCK_PYTHON, timeout=START_TIMEOUT, log_path=log) as (url, _, _):
         yield url
 
 
