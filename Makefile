@@ -36,7 +36,7 @@ SDK_V01_VENV := .venvs/sdk-v01
 SDK_V2_PINS  := llama-cloud==2.19.0 pytest>=8 pytest-asyncio>=0.23 httpx
 SDK_V01_PINS := llama-cloud-services==0.6.94 llama-cloud==0.1.46 pytest>=8 pytest-asyncio>=0.23 httpx
 
-.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs docs docs-serve docs-reference generate check-generated bench bench-wrk bench-quick bench-charts clean contract seed-diff drift-workflows
+.PHONY: help install serve test test-unit test-ui ui-chromium screenshots test-sdk test-sdk-ts test-workflows test-agents test-examples test-docs docs docs-serve docs-reference generate check-generated bench bench-wrk bench-quick bench-charts bench-compare clean contract seed-diff drift-workflows
 
 help:
 	@echo "make serve      install into .venv and serve the fake on $(HOST):$(PORT) (PORT=, DB=, SERVE_ARGS=)"
@@ -46,6 +46,7 @@ help:
 	@echo "make generate   regenerate generated/ from openapi/ (check-generated: fail when stale)"
 	@echo "make bench      benchmarks against Prism, about 5 minutes (figures in docs/benchmarks.md; BENCH_ARGS=, bench-quick)"
 	@echo "make bench-charts  draw docs/img/bench-*.png from a run's JSON (BENCH_JSON=, default reports/bench.json)"
+	@echo "make bench-compare BEFORE=a.json AFTER=b.json  two runs' figures side by side, in Markdown"
 	@echo "make contract   Schemathesis against a fresh fake for every spec and profile (reports in reports/contract/)"
 	@echo "make seed-diff  regenerate contracts/reports/seed-vs-real.md (the seed spec vs the real wire format)"
 	@echo "make drift-workflows  the harness against the real workflow server and the fake: contracts/reports/workflows-live-drift.md"
@@ -256,6 +257,13 @@ bench-quick: install bench-wrk ui-chromium $(BIN)/.ui-installed $(PRISM_DIR)/nod
 BENCH_JSON ?= reports/bench.json
 bench-charts: install
 	$(BIN)/python -m bench.charts $(BENCH_JSON)
+
+# Two runs side by side (a refactoring that must not move the figures): keep the first run's JSON aside
+# (cp reports/bench.json before.json), change the code, make bench, then make bench-compare BEFORE=before.json.
+BEFORE ?= before.json
+AFTER ?= reports/bench.json
+bench-compare: install
+	$(BIN)/python -m bench.compare $(BEFORE) $(AFTER)
 
 clean:
 	rm -rf $(VENV) .venvs .nox build site docs/reference *.egg-info $(TS_DIR)/node_modules $(WF_JS_DIR)/node_modules $(UI_DIR)/node_modules

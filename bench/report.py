@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -75,9 +76,23 @@ def machine() -> dict:
     }
 
 
+def commit() -> str | None:
+    """The checked-out commit measured (with "+dirty" for uncommitted changes); None outside a git checkout."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True)
+    except OSError:
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
 def write_json(path: Path, rows: list[Row], raw: dict, seconds: float, settings: dict) -> None:
     document = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit(),
         "duration_s": round(seconds, 1),
         "machine": machine(),
         "settings": settings,
