@@ -39,6 +39,8 @@ CLOUD_AUTH = Auth("/api/")  # LlamaCloud: every path under /api/ needs a key
 
 @dataclass(frozen=True)
 class Api:
+    """One API the fake can serve: a row of ``APIS``."""
+
     name: str  # its package in generated/, and its contract target's name (`contract --spec NAME`)
     spec: str  # the OpenAPI 3.0 document in openapi/ that the fake serves
     # "module:function" making what serves its operations: an adapter, function(state), whose
