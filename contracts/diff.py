@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from mockserver import registry
+
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 MAX_DEPTH = 12
 
@@ -68,11 +70,6 @@ def load(path: Path) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- documents
-def _base_path(spec: dict[str, Any]) -> str:
-    servers = spec.get("servers") or [{"url": "/"}]
-    return re.sub(r"^[a-z]+://[^/]+", "", servers[0].get("url", "/")).rstrip("/")
-
-
 def _resolve(spec: dict[str, Any], node: Any) -> Any:
     """A node with its top-level local $ref resolved (once)."""
     seen = 0
@@ -90,7 +87,7 @@ def _resolve(spec: dict[str, Any], node: Any) -> Any:
 
 def operations(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict, list]]:
     """(METHOD, path shape) -> (label, operation, path-level parameters)."""
-    base = _base_path(spec)
+    base = registry.base_path(spec)
     found = {}
     for path, item in (spec.get("paths") or {}).items():
         item = _resolve(spec, item)

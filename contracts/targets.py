@@ -1,10 +1,11 @@
 """What the harness tests: each spec, the fake's profile serving it, and what a run must know about it.
 
 A ``Target`` names a spec and the profile of the fake that serves it (``make contract`` runs each
-one against its own fake). Besides, it says how to delete what a run creates on a live API
-(``CleanupRule``: from a create operation's response to a DELETE path) and which failures are
-known conflicts that no schema can express (``Exclusion``, each with its reason, listed in every
-report with how many failures it dropped).
+one against its own fake). There is one per API of the registry (mockserver/registry.py), the
+admin API's excepted, named as the API; its options here are keyed by that name. Besides, it
+says how to delete what a run creates on a live API (``CleanupRule``: from a create operation's
+response to a DELETE path) and which failures are known conflicts that no schema can express
+(``Exclusion``, each with its reason, listed in every report with how many failures it dropped).
 
 Any other OpenAPI document can be tested too (``Target.from_path``): it gets no exclusions, and
 its cleanup rules come from the OpenAPI links from a create operation to a DELETE operation.
@@ -21,6 +22,7 @@ from typing import Any
 import yaml
 
 from contracts import aids
+from mockserver import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = ROOT / "openapi"
@@ -96,9 +98,7 @@ class Target:
     @property
     def base_path(self) -> str:
         """The path of the spec's first server (``/api/v1`` for the seed spec), appended to base URLs."""
-        servers = self.load().get("servers") or [{"url": "/"}]
-        path = re.sub(r"^[a-z]+://[^/]+", "", servers[0].get("url", "/"))
-        return path.rstrip("/")
+        return registry.base_path(self.load())
 
     def cleanup_rules(self) -> tuple[CleanupRule, ...]:
         return self.cleanup or tuple(rules_from_links(self.load()))
@@ -106,6 +106,13 @@ class Target:
     @classmethod
     def from_path(cls, path: Path) -> Target:
         return cls(name=path.stem, spec=path, profile=None, description=f"{path}")
+
+
+def registered(name: str, **options: Any) -> Target:
+    """The target of the registry's API ``name``: its spec (the published one it is derived from,
+    when it is), tested against the fake of the first profile serving it, with ``options``."""
+    api = registry.by_name(name)
+    return Target(name=api.name, spec=OPENAPI / (api.source or api.spec), profile=api.profiles[0], **options)
 
 
 def rules_from_links(spec: dict[str, Any]) -> list[CleanupRule]:
@@ -143,7 +150,7 @@ def rejected_at_root(body: Any, status: int) -> bool:
 def _rejected_inside(body: Any, status: int, fields: tuple[str, ...]) -> bool:
     """A validation rejection whose every error is inside one of ``fields`` of the body, at any
     depth (``["body", "configuration", "data_schema", "type"]``): a 422, or a 400 in the seed
-    profile, whose spec declares no 422 (mockserver/api/seed.py ERROR_STATUSES)."""
+    profile, whose spec declares no 422 (its row in mockserver/registry.py, error_statuses)."""
     if (
         status not in (422, 400)
         or not isinstance(body, dict)
@@ -270,18 +277,14 @@ DELETED_BY_QUERY = Exclusion(
 )
 COMMON_EXCLUSIONS = (PAGE_TOKEN, CROSS_FIELD, DATA_SCHEMA, WEBHOOK_URL, ORDER_BY, REPEATED_FORM_FIELD)
 
-AGENT_DATA = Target(
-    name="agent_data",
-    spec=OPENAPI / "agent_data.yaml",
-    profile="default",
+AGENT_DATA = registered(
+    "agent_data",
     description="Agent Data (openapi/agent_data.yaml), the real wire format",
     cleanup=(CleanupRule("create_agent_data", "/api/v1/beta/agent-data/{id}"),),
     exclusions=(*COMMON_EXCLUSIONS, DELETED_BY_QUERY),
 )
-EXTRACTION_V1 = Target(
-    name="extraction_v1",
-    spec=OPENAPI / "extraction_v1.yaml",
-    profile="default",
+EXTRACTION_V1 = registered(
+    "extraction_v1",
     description="Extraction v1 and Files v1 (openapi/extraction_v1.yaml), the real wire format",
     cleanup=(
         CleanupRule("create_extraction_agent", "/api/v1/extraction/extraction-agents/{id}"),
@@ -302,10 +305,8 @@ SCHEMA_FROM_PROMPT = Exclusion(
     ),
     applies=rejected_at(("body", "prompt")),
 )
-EXTRACT_V2 = Target(
-    name="extract_v2",
-    spec=OPENAPI / "extract_v2.yaml",
-    profile="default",
+EXTRACT_V2 = registered(
+    "extract_v2",
     description="Extract v2 (openapi/extract_v2.yaml), the real wire format",
     exclusions=(*COMMON_EXCLUSIONS, SCHEMA_FROM_PROMPT),
     aids=(aids.one_configuration, aids.data_schemas),
@@ -325,10 +326,8 @@ SEED_LIST_WITHOUT_PROJECT = Exclusion(
     applies=lambda body, status: status == 400 and rejected_at(("query", "project_id"), status=400)(body, status),
 )
 
-SEED = Target(
-    name="seed",
-    spec=OPENAPI / "seed" / "llamaextract-api.yaml",
-    profile="seed",
+SEED = registered(
+    "seed",
     description="The published LlamaExtract spec (openapi/seed/llamaextract-api.yaml, OpenAPI 3.1), as written",
     cleanup=(
         CleanupRule("createExtractionAgent", "/extraction/extraction-agents/{id}"),
@@ -383,45 +382,30 @@ SCENARIO_EVENTS = Exclusion(
         )
     ),
 )
-WORKFLOWS = Target(
-    name="workflows",
-    spec=OPENAPI / "workflows.yaml",
-    profile="default",
+WORKFLOWS = registered(
+    "workflows",
     description="The LlamaDeploy workflow server (openapi/workflows.yaml), serving examples/workflows/wfdemo.yaml",
     exclusions=(HANDLER_500, SCENARIO_EVENTS),
     aids=(aids.scenario_workflows,),
     fake_args=("--workflows", "examples/workflows/wfdemo.yaml"),
     api_prefix="/",  # every route is the real server's
 )
-KNOWN = {target.spec.resolve(): target for target in (AGENT_DATA, EXTRACTION_V1, EXTRACT_V2, SEED, WORKFLOWS)}
-# the fake's own controls, not a LlamaCloud API: not a contract target
-NOT_TARGETS = ("admin.yaml",)
+# the targets with options of their own, by their API's name; every other API of the registry gets
+# the options every LlamaCloud spec shares
+OWN_OPTIONS = {target.name: target for target in (AGENT_DATA, EXTRACTION_V1, EXTRACT_V2, SEED, WORKFLOWS)}
 
 
 def all_targets() -> dict[str, Target]:
-    """Every LlamaCloud spec the fake serves, in every profile, by name (the spec file's stem;
-    ``seed`` for the published spec, tested as published, not as derived for connexion)."""
-    from mockserver.api import PROFILES
-    from mockserver.codegen import DERIVED
-
-    sources = {derived: source for source, derived in DERIVED.items()}
-    targets: dict[str, Target] = {}
-    for profile, served in PROFILES.items():
-        for api in served.apis:
-            if api.spec in NOT_TARGETS:
-                continue
-            path = (OPENAPI / sources.get(api.spec, api.spec)).resolve()
-            known = KNOWN.get(path)
-            target = known or Target(
-                name=path.stem,
-                spec=path,
-                profile=profile,
-                description=f"openapi/{api.spec}",
-                exclusions=COMMON_EXCLUSIONS,
-                aids=(aids.data_schemas,),
-            )
-            targets.setdefault(target.name, target)
-    return targets
+    """Every API of the registry but the fake's own controls (the admin API), in its order, by name
+    (``seed`` for the published spec, tested as published, not as derived for connexion)."""
+    return {
+        api.name: OWN_OPTIONS.get(api.name)
+        or registered(
+            api.name, description=f"openapi/{api.spec}", exclusions=COMMON_EXCLUSIONS, aids=(aids.data_schemas,)
+        )
+        for api in registry.APIS
+        if not api.controls
+    }
 
 
 def resolve(spec: str) -> Target:

@@ -1,33 +1,14 @@
 """Code generated from openapi/ by `make generate`. Do not edit.
 
-``Operation`` describes one operation of a spec; each ``<api>/operations.py`` maps its
-operationIds to one.
+One package per API of mockserver/registry.py, named as the API: its spec as JSON (spec.json),
+its models, and its operations (``<api>/operations.py`` maps its operationIds to an ``Operation``).
 """
 
 import functools
 import importlib
-import json
-from pathlib import Path
 from typing import NamedTuple
 
 from pydantic import BaseModel
-
-# spec file in openapi/ -> its package here, which holds the spec as JSON (spec.json)
-SPEC_PACKAGES = {
-    "agent_data.yaml": "agent_data",
-    "extraction_v1.yaml": "extraction_v1",
-    "admin.yaml": "admin",
-    "extract_v2.yaml": "extract_v2",
-    "beta_files.yaml": "beta_files",
-    "projects.yaml": "projects",
-    "workflows.yaml": "workflows",
-    "derived/seed-3.0.yaml": "seed"
-}
-
-
-def spec_document(spec: str) -> dict:
-    """The spec openapi/``spec`` (e.g. "agent_data.yaml"), a fresh copy, read from its JSON twin."""
-    return json.loads((Path(__file__).parent / SPEC_PACKAGES[spec] / "spec.json").read_bytes())
 
 
 class Operation(NamedTuple):

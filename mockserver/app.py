@@ -14,10 +14,9 @@ from connexion.middleware.server_error import ServerErrorMiddleware as Connexion
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.spec import OpenAPISpecification
 
-from generated import spec_document
+from mockserver import registry
 from mockserver.admin.middleware import HarnessMiddleware
-from mockserver.admin.operations import served_operations
-from mockserver.api import PROFILES
+from mockserver.admin.operations import OperationIndex
 from mockserver.api.lenient import lenient
 from mockserver.auth import BearerAuthMiddleware
 from mockserver.config import Config
@@ -44,9 +43,8 @@ MIDDLEWARES = [
 
 
 def load_spec(name: str) -> dict:
-    """A spec of openapi/ (a fresh copy), from the JSON twin `make generate` writes beside its
-    models: parsing the YAML, even with libyaml, took 0.1 s of every start."""
-    return spec_document(name)
+    """A spec of openapi/ (``"agent_data.yaml"``; a fresh copy) that the fake serves."""
+    return registry.by_spec(name).document()
 
 
 @contextlib.contextmanager
@@ -67,12 +65,17 @@ def _specs_trusted():
             OpenAPISpecification._validate_spec = own
 
 
-def create_app(config: Config | None = None, state: FakeState | None = None) -> AsyncApp:
+def create_app(
+    config: Config | None = None, state: FakeState | None = None, apis: tuple[registry.Api, ...] = registry.APIS
+) -> AsyncApp:
+    """The fake serving the APIs of ``apis`` (the registry's, mockserver/registry.py) that its profile names."""
     config = config or Config()
     state = state or FakeState(config)
-    profile = PROFILES[config.profile]
-    # which operation a request is, for fault rules and the journal (mockserver/admin/operations.py)
-    state.operations = functools.partial(served_operations, tuple(profile.apis))
+    profile = registry.profile(config.profile, apis)
+    # the one route table: which operation a request is, for fault rules and the journal
+    # (mockserver/admin/operations.py), built on first use (only they need it)
+    routes = registry.route_table(api for api in profile.apis if not api.controls)
+    state.operations = functools.cache(functools.partial(OperationIndex, routes))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -95,11 +98,12 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
         max_json_depth=config.max_json_depth,
         statuses=profile.error_statuses,
     )
-    # Outermost first: the door, the harness, authentication, then the fast path, which serves valid
-    # requests of plain operations before connexion's error layers and routing; a handler's exception
-    # on it is raised again inside those layers (mockserver/fastpath.py).
-    layers = [door, harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys)]
-    layers += [functools.partial(api.layer, state=state) for api in profile.apis if api.layer is not None]
+    # Outermost first: the door, the harness, authentication (the paths each API's row says need a
+    # key), the layers of the APIs that serve themselves, then the fast path, which serves valid
+    # requests of plain operations before connexion's error layers and routing; a handler's
+    # exception on it is raised again inside those layers (mockserver/fastpath.py).
+    layers = [door, harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys, rules=profile.auth)]
+    layers += [functools.partial(api.make_layer, state=state) for api in profile.apis if api.layer]
     middlewares = list(MIDDLEWARES)
     if config.fast_path:
         layers.append(functools.partial(FastPathMiddleware, validate_responses=config.validate_responses))
@@ -107,10 +111,10 @@ def create_app(config: Config | None = None, state: FakeState | None = None) -> 
     layers.insert(0, DashboardMiddleware)  # before all: the dashboard's pages (mockserver/ui) need no key
     app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=[*layers, *middlewares])
     with _specs_trusted():
-        for api in (api for api in profile.apis if api.layer is None):
-            adapter = api.adapter(state)
+        for api in (api for api in profile.apis if not api.layer):
+            adapter = api.make_adapter(state)
             app.add_api(
-                load_spec(api.spec),
+                api.document(),
                 resolver=Handlers(lenient(adapter, state) if config.lenient else adapter, api.operations),
                 validate_responses=config.validate_responses,
                 validator_map=VALIDATOR_MAP,

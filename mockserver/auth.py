@@ -1,4 +1,5 @@
-"""Bearer-token authentication for everything under /api/, as an ASGI middleware.
+"""Bearer-token authentication for the paths the APIs served say need a key (``Auth`` in
+mockserver/registry.py: everything under /api/ for LlamaCloud), as an ASGI middleware.
 
 It runs before routing, so an unauthenticated request learns nothing about which paths exist,
 and it answers 401 in the real API's shape (``{"detail": "..."}``).
@@ -9,10 +10,7 @@ from __future__ import annotations
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-PROTECTED_PREFIX = "/api/"
-# the workflow server: open when the server has no --api-key (as `llamactl serve` is, and an
-# EventSource cannot send a token), the same bearer rule as /api/ otherwise (CORS preflights excepted)
-KEYED_PREFIX = "/deployments/"
+from mockserver.registry import CLOUD_AUTH, Auth
 
 
 def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -24,9 +22,13 @@ def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
 
 
 class BearerAuthMiddleware:
-    def __init__(self, app: ASGIApp, api_keys: tuple[str, ...] = ()):
+    def __init__(self, app: ASGIApp, api_keys: tuple[str, ...] = (), rules: tuple[Auth, ...] = (CLOUD_AUTH,)):
         self.app = app
         self.api_keys = frozenset(api_keys)
+        # str.startswith takes a tuple: paths under these always need a key; under those, only
+        # when the server has keys, CORS preflights excepted (Auth.always)
+        self.always = tuple(rule.prefix for rule in rules if rule.always)
+        self.keyed = tuple(rule.prefix for rule in rules if not rule.always and api_keys)
 
     def _problem(self, token: str | None) -> str | None:
         if token is None:
@@ -41,8 +43,8 @@ class BearerAuthMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (
-            scope["path"].startswith(PROTECTED_PREFIX)
-            or (self.api_keys and scope["path"].startswith(KEYED_PREFIX) and scope["method"] != "OPTIONS")
+            scope["path"].startswith(self.always)
+            or (self.keyed and scope["path"].startswith(self.keyed) and scope["method"] != "OPTIONS")
         ):
             problem = self._problem(bearer_token(scope["headers"]))
             if problem:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from mockserver import __version__
+from mockserver import __version__, registry
 from mockserver.config import (
     DEFAULT_HOST,
     DEFAULT_JOB_DURATION,
@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--profile",
         default="default",
-        choices=["default", "seed"],
+        choices=registry.profile_names(),
         help="the wire format to serve: the real API (default) or the published seed spec openapi/seed/ under /api/v1",
     )
     serve.add_argument(
@@ -356,11 +356,10 @@ def serve(args: argparse.Namespace) -> int:
 def banner(config: Config, url: str, state: FakeState) -> str:
     """What a user needs to start: the address first (its line is what scripts wait for), then what is
     served, where to look and steer, whether keys are checked, and where the state is kept."""
-    from mockserver.api import PROFILES
     from mockserver.ui import UI_PATH
 
-    own_lines = ("admin.yaml", "workflows.yaml")  # each has a line of its own below
-    apis = [api.spec.removesuffix(".yaml") for api in PROFILES[config.profile].apis if api.spec not in own_lines]
+    served = registry.profile(config.profile).apis
+    apis = [api.name for api in served if not api.controls and not api.banner]  # the others have lines of their own
     wire = "the real wire format" if config.profile == "default" else "the published seed spec, under /api/v1"
     lines = [
         f"llamacloud-mock {__version__} serving on {url}",
@@ -388,11 +387,9 @@ def banner(config: Config, url: str, state: FakeState) -> str:
         lines.append(f"  clock:     virtual, {running} at {now} (move it with POST /_mock/clock/advance)")
     if config.seed_file:
         lines.append(f"  seed:      {config.seed_file}, loaded into an empty state at start and at every reset")
-    for deployment in state.workflows.deployments.values():
-        workflows = ", ".join(deployment.workflows)
-        lines.append(f"  workflows: {workflows} at {url}/deployments/{deployment.name}/ ({deployment.source})")
-    if not state.workflows.deployments and config.profile == "default":
-        lines.append("  workflows: none (pass --workflows FILE to serve a scenario file's deployment)")
+    for api in served:
+        if api.banner:
+            lines += registry.resolve(api.banner)(state, url)
     if config.lenient:
         lines.append("  lenient:   unknown ids read by GET materialize (--lenient)")
     lines.append("  docs:      llamacloud-mock serve --help; the project's docs/ (make docs-serve) for the rest")

@@ -2,10 +2,11 @@
 
 First, each OpenAPI 3.1 spec that connexion 3.3 cannot read (the published seed spec, kept byte
 for byte) is converted to an OpenAPI 3.0.3 document meaning the same thing, under openapi/derived/
-(mockserver/openapi31.py). Then, for each API spec it writes ``generated/<api>/models.py``
-(pydantic v2 models, by datamodel-code-generator) and ``generated/<api>/operations.py`` (one route
-stub per operationId, answering 501 until mockserver/api implements it, plus a table of the
-operations' request-body models), and ``generated/<api>/spec.json``, the spec itself as JSON, which
+(mockserver/openapi31.py). Then, for each API of the registry (mockserver/registry.py) it writes
+``generated/<api>/models.py`` (pydantic v2 models, by datamodel-code-generator) and
+``generated/<api>/operations.py`` (one route stub per operationId, answering 501 until mockserver/api
+implements it, plus a table of the operations' methods, paths and request-body models, and the
+spec's base path), and ``generated/<api>/spec.json``, the spec itself as JSON, which
 the server reads at start-up (parsing the YAML took a tenth of the start). ``--check`` regenerates
 into a temporary folder and fails when generated/ or openapi/derived/ differs.
 """
@@ -22,25 +23,16 @@ from pathlib import Path
 
 import yaml
 
+from mockserver.registry import APIS, base_path
+
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = ROOT / "openapi"
 GENERATED = ROOT / "generated"
 
-# OpenAPI 3.1 spec in openapi/ -> the 3.0.3 document derived from it, in openapi/
-DERIVED = {
-    "seed/llamaextract-api.yaml": "derived/seed-3.0.yaml",
-}
-# spec file in openapi/ -> package name in generated/
-SPECS = {
-    "agent_data.yaml": "agent_data",
-    "extraction_v1.yaml": "extraction_v1",
-    "admin.yaml": "admin",
-    "extract_v2.yaml": "extract_v2",
-    "beta_files.yaml": "beta_files",
-    "projects.yaml": "projects",
-    "workflows.yaml": "workflows",
-    "derived/seed-3.0.yaml": "seed",
-}
+# spec file in openapi/ -> package name in generated/; OpenAPI 3.1 spec -> the 3.0.3 document
+# derived from it (both in openapi/): from the registry of APIs, the one list
+SPECS = {api.spec: api.name for api in APIS}
+DERIVED = {api.source: api.spec for api in APIS if api.source}
 DERIVED_HEADER = (
     "# Derived by `make generate` from openapi/{source} (OpenAPI 3.1) by mockserver/openapi31.py, for\n"
     "# connexion, which reads only OpenAPI 3.0. Do not edit: the source is the published spec, byte for byte.\n"
@@ -162,25 +154,15 @@ def derive(openapi_dir: Path) -> list[Path]:
 
 PACKAGE_INIT = '''"""Code generated from openapi/ by `make generate`. Do not edit.
 
-``Operation`` describes one operation of a spec; each ``<api>/operations.py`` maps its
-operationIds to one.
+One package per API of mockserver/registry.py, named as the API: its spec as JSON (spec.json),
+its models, and its operations (``<api>/operations.py`` maps its operationIds to an ``Operation``).
 """
 
 import functools
 import importlib
-import json
-from pathlib import Path
 from typing import NamedTuple
 
 from pydantic import BaseModel
-
-# spec file in openapi/ -> its package here, which holds the spec as JSON (spec.json)
-SPEC_PACKAGES = {spec_packages}
-
-
-def spec_document(spec: str) -> dict:
-    """The spec openapi/``spec`` (e.g. "agent_data.yaml"), a fresh copy, read from its JSON twin."""
-    return json.loads((Path(__file__).parent / SPEC_PACKAGES[spec] / "spec.json").read_bytes())
 
 
 class Operation(NamedTuple):
@@ -209,14 +191,16 @@ def operations_source(spec_path: Path, spec_name: str) -> str:
     lines = [
         f'"""{HEADER.format(spec=spec_name)}',
         "",
-        "OPERATIONS maps each operationId to its method, path and request-body model. Each stub",
-        "answers 501 until mockserver/api implements the operation under the same name.",
+        "OPERATIONS maps each operationId to its method, path and request-body model; BASE_PATH is",
+        "where the paths are served (the spec's first server). Each stub answers 501 until",
+        "mockserver/api implements the operation under the same name.",
         '"""',
         "",
         "from typing import Any",
         "",
         "from generated import Operation",
         "",
+        f"BASE_PATH = {json.dumps(base_path(spec))}",
         "",
         "OPERATIONS: dict[str, Operation] = {",
     ]
@@ -248,18 +232,22 @@ def generate(target: Path, derived_dir: Path = OPENAPI) -> list[Path]:
     """generated/ in ``target``, from the specs of openapi/ (the derived ones read from ``derived_dir``)."""
     written = []
     target.mkdir(parents=True, exist_ok=True)
-    (target / "__init__.py").write_text(PACKAGE_INIT.replace("{spec_packages}", json.dumps(SPECS, indent=4)))
+    (target / "__init__.py").write_text(PACKAGE_INIT)
     written.append(target / "__init__.py")
     for spec_name, package in SPECS.items():
         spec = (derived_dir if spec_name in DERIVED.values() else OPENAPI) / spec_name
-        pkg = target / package
-        pkg.mkdir(exist_ok=True)
-        (pkg / "__init__.py").write_text(f'"""{HEADER.format(spec=spec_name)}"""\n')
-        generate_models(spec, pkg / "models.py", spec_name)
-        (pkg / "operations.py").write_text(operations_source(spec, spec_name))
-        (pkg / "spec.json").write_text(spec_json(spec))
-        written += [pkg / "__init__.py", pkg / "models.py", pkg / "operations.py", pkg / "spec.json"]
+        written += generate_package(spec, target / package, spec_name)
     return written
+
+
+def generate_package(spec: Path, package: Path, spec_name: str) -> list[Path]:
+    """One API's package: its spec as JSON, its models and its operations table."""
+    package.mkdir(exist_ok=True)
+    (package / "__init__.py").write_text(f'"""{HEADER.format(spec=spec_name)}"""\n')
+    generate_models(spec, package / "models.py", spec_name)
+    (package / "operations.py").write_text(operations_source(spec, spec_name))
+    (package / "spec.json").write_text(spec_json(spec))
+    return [package / name for name in ("__init__.py", "models.py", "operations.py", "spec.json")]
 
 
 def spec_json(spec: Path) -> str:

@@ -20,8 +20,8 @@ import httpx
 import pytest
 from populated import WORKFLOWS_SCENARIO, populate
 
+from mockserver import registry
 from mockserver.admin.snapshot import snapshot
-from mockserver.api import PROFILES
 from mockserver.limits import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH, too_deep
 from mockserver.testing import run_server
 
@@ -80,12 +80,8 @@ PATH_TRICKS = {
 
 def every_operation(profile: str) -> list[tuple[str, str, str]]:
     """(operationId, method, path as served) of every operation the profile serves."""
-    found = []
-    for api in PROFILES[profile].apis:
-        prefix = "/api/v1" if profile == "seed" and api.spec != "admin.yaml" else ""
-        for operation_id, operation in api.operations.OPERATIONS.items():
-            found.append((operation_id, operation.method, prefix + operation.path))
-    return found
+    routes = registry.route_table(registry.profile(profile).apis)
+    return [(route.operation_id, route.method, route.path) for route in routes]
 
 
 def _fill(path: str, ids: dict[str, str], trick: str | None = None) -> str:

@@ -17,14 +17,14 @@ import re
 import pytest
 from connexion.decorators.parameter import sanitized
 
-from mockserver.api import PROFILES
+from mockserver import registry
 from mockserver.app import load_spec
 from mockserver.config import Config
 from mockserver.state import FakeState
 from mockserver.testing import AdminClient
 
 METHODS = ("get", "put", "post", "delete", "patch")
-APIS = {api.spec: api for profile in PROFILES.values() for api in profile.apis}
+APIS = {api.spec: api for api in registry.APIS}
 
 
 def operations(spec: dict):
@@ -69,7 +69,7 @@ def every_operation(state):
     for name, api in APIS.items():
         spec = load_spec(api.spec)
         # an API served by its own layer (the workflow server) keeps its handlers on the layer's api
-        adapter = api.adapter(state) if api.adapter is not None else api.layer(None, state).api
+        adapter = api.make_adapter(state) if api.adapter else api.make_layer(None, state).api
         for path, method, operation, shared in operations(spec):
             yield name, spec, adapter, api, path, method, operation, shared
 
@@ -87,7 +87,7 @@ def test_every_parameter_a_handler_names_is_one_its_operation_gives(state):
     unknown = []
     for name, spec, adapter, api, _, _, operation, shared in every_operation(state):
         handler = getattr(adapter, operation["operationId"], None)
-        if handler is None or api.layer is not None:  # a layer's handlers read the request whole, as the real server
+        if handler is None or api.layer:  # a layer's handlers read the request whole, as the real server
             continue
         named = {p.name for p in inspect.signature(handler).parameters.values() if p.kind is not p.VAR_KEYWORD}
         given = given_parameters(spec, operation, shared)

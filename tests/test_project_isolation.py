@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import pytest
 from populated import AGENTS, SCHEMA, TEXT, ok, populate
 
-from mockserver.api import PROFILES
+from mockserver import registry
 
 A, B = "project-a", "project-b"
 
@@ -182,8 +182,8 @@ NOT_PROJECT_SCOPED = {
 def every_operation() -> list[tuple[str, str, str]]:
     return [
         (profile_name, api.spec, operation_id)
-        for profile_name, profile in PROFILES.items()
-        for api in profile.apis
+        for profile_name in registry.profile_names()
+        for api in registry.profile(profile_name).apis
         for operation_id in api.operations.OPERATIONS
     ]
 

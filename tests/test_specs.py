@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from connexion.spec import OpenAPISpecification
 
-from mockserver.api import API_SPECS
+from mockserver import registry
 from mockserver.app import load_spec
 
 
-@pytest.mark.parametrize("spec", sorted({api.spec for api in API_SPECS}))
+@pytest.mark.parametrize("spec", sorted(api.spec for api in registry.APIS))
 def test_spec_validates_against_the_openapi_metaschema(spec):
     document = load_spec(spec)
     OpenAPISpecification._validate_spec(document)  # raises InvalidSpecification with the path
@@ -17,7 +17,7 @@ def test_spec_validates_against_the_openapi_metaschema(spec):
 
 
 def test_a_broken_spec_is_caught():
-    document = load_spec(API_SPECS[0].spec)
+    document = load_spec(registry.APIS[0].spec)
     broken = {**document, "paths": {"/x": {"get": {"responses": {"200": {"description": 5}}}}}}
     with pytest.raises(Exception, match="is not valid under any of the given schemas"):
         OpenAPISpecification._validate_spec(broken)

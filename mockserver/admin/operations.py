@@ -1,4 +1,5 @@
-"""Which operation a request is: the method and path templates of every spec the fake serves.
+"""Which operation a request is, from the route table ``create_app`` builds of the APIs it serves
+(mockserver/registry.py ``route_table``; the admin API's operations left out).
 
 Used by fault rules and journal queries that name an ``operation`` (an operationId such as
 ``get_agent_data``). A path segment written literally in a spec wins over a ``{parameter}`` one,
@@ -7,18 +8,14 @@ as in the routing (``/runs/latest-from-ui`` is not ``/runs/{run_id}``).
 
 from __future__ import annotations
 
-import functools
 import re
-from urllib.parse import urlparse
-
-from generated import spec_document
-
-ADMIN_SPEC = "admin.yaml"
+from collections.abc import Iterable, Sequence
 
 
 class OperationIndex:
-    def __init__(self, routes: list[tuple[str, str, str]]):
-        """``routes``: (method, path template, operationId)."""
+    def __init__(self, routes: Iterable[Sequence[str]]):
+        """``routes``: (method, full path template, operationId, ...), as ``registry.Route``."""
+        routes = [tuple(route[:3]) for route in routes]
         by_method: dict[str, list[tuple[tuple[bool, ...], str, str]]] = {}
         for method, template, operation_id in routes:
             segments = template.split("/")
@@ -40,20 +37,3 @@ class OperationIndex:
             return None
         match = compiled[0].match(path)
         return compiled[1][int(match.lastgroup[2:])] if match else None
-
-
-@functools.cache
-def served_operations(apis: tuple) -> OperationIndex:
-    """The operations of the API specs a server serves (``apis``: its profile's ``ApiSpec``s; the
-    admin API's excepted), base paths included. Built on first use: only fault rules that name an
-    operation and journal queries need it. ``create_app`` hands it to whatever needs it, so that
-    this package knows nothing of mockserver.app or mockserver.api."""
-    routes = []
-    for api in apis:
-        if api.spec == ADMIN_SPEC:
-            continue
-        servers = spec_document(api.spec).get("servers") or [{"url": "/"}]
-        base = urlparse(servers[0].get("url", "/")).path.rstrip("/")
-        for operation_id, operation in api.operations.OPERATIONS.items():
-            routes.append((operation.method, base + operation.path, operation_id))
-    return OperationIndex(routes)

@@ -13,6 +13,7 @@ from mockserver.domain.query import Query
 
 if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
     from generated.agent_data import models
+    from mockserver.state import FakeState
 
 
 def _query(body: models.SearchAgentDataRequest | models.AggregateAgentDataRequest) -> Query:
@@ -69,3 +70,8 @@ class AgentDataApi:
     ) -> dict:
         deleted = self.store.delete_by_query(self._scope(body, project_id), _filter(body.filter))
         return {"deleted_count": deleted}
+
+
+def adapter(state: FakeState) -> AgentDataApi:
+    """This API's adapter over the fake's state (its row in mockserver/registry.py names it)."""
+    return AgentDataApi(state.agent_data)

@@ -18,6 +18,7 @@ from mockserver.errors import RequestValidationError, error_item
 
 if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
     from generated.beta_files import models
+    from mockserver.state import FakeState
 
 
 class BetaFilesApi:
@@ -95,3 +96,8 @@ class BetaFilesApi:
         self, file_id: str, expires_at_seconds: int | None = None, project_id: str | None = None, **_: Any
     ) -> dict:
         return self._download_url(file_id, project_id, expires_at_seconds)
+
+
+def adapter(state: FakeState) -> BetaFilesApi:
+    """This API's adapter over the fake's state (its row in mockserver/registry.py names it)."""
+    return BetaFilesApi(state.files, state.beta_files)

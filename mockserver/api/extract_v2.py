@@ -14,6 +14,7 @@ from mockserver.domain.extract_v2 import ExtractV2Store
 
 if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
     from generated.extract_v2 import models
+    from mockserver.state import FakeState
 
 
 def _dump(value: Any) -> Any:
@@ -102,3 +103,8 @@ class ExtractV2Api:
             prompt=body.prompt,
             project_id=project_id,
         )
+
+
+def adapter(state: FakeState) -> ExtractV2Api:
+    """This API's adapter over the fake's state (its row in mockserver/registry.py names it)."""
+    return ExtractV2Api(state.extract_v2)

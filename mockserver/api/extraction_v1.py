@@ -19,6 +19,7 @@ from mockserver.errors import RequestValidationError, error_item
 
 if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
     from generated.extraction_v1 import models
+    from mockserver.state import FakeState
 
 
 def _config(config: models.ExtractConfig | None) -> dict | None:
@@ -193,3 +194,8 @@ class ExtractionV1Api:
     async def download_file_content(self, file_id: str, token: str, **_: Any) -> Response:
         record, content = self.files.open_signed(file_id, token)
         return Response(content, media_type=record["content_type"])
+
+
+def adapter(state: FakeState) -> ExtractionV1Api:
+    """This API's adapter over the fake's state (its row in mockserver/registry.py names it)."""
+    return ExtractionV1Api(state.extraction, state.files)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.domain.projects import ProjectStore
+
+if TYPE_CHECKING:
+    from mockserver.state import FakeState
 
 
 class ProjectsApi:
@@ -31,3 +34,8 @@ class ProjectsApi:
 
     async def get_project_v2(self, project_id: str, organization_id: str | None = None, **_: Any) -> dict:
         return self.projects.get(project_id, organization_id)
+
+
+def adapter(state: FakeState) -> ProjectsApi:
+    """This API's adapter over the fake's state (its row in mockserver/registry.py names it)."""
+    return ProjectsApi(state.projects)

@@ -30,9 +30,7 @@ from mockserver.storage import Database
 
 if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
     from generated.seed import models
-
-# statuses the seed spec does not declare -> the one it declares for the same meaning
-ERROR_STATUSES = {422: 400, 413: 400, 409: 400}
+    from mockserver.state import FakeState
 
 
 def _reject_nulls(body: Any) -> None:
@@ -130,3 +128,8 @@ class SeedApi:
             "content_type": record["content_type"],
             "created_at": record["created_at"],
         }
+
+
+def adapter(state: FakeState) -> SeedApi:
+    """This API's adapter over the fake's state (its row in mockserver/registry.py names it)."""
+    return SeedApi(state.db, state.clock, state.ids, state.extraction, state.files)

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import orjson
@@ -30,6 +30,9 @@ from generated.workflows.operations import OPERATIONS
 from mockserver import jsonio
 from mockserver.domain.scenarios import STOP_EVENT_SCHEMA, Workflow, missing_field
 from mockserver.domain.workflow_runs import COMPLETED, RUNNING, Handler, WorkflowError, WorkflowRuns, checked_event
+
+if TYPE_CHECKING:
+    from mockserver.state import FakeState
 
 PREFIX = "/deployments/"
 DEFAULT_HEARTBEAT = 25.0  # seconds between two ": heartbeat" comments on an idle SSE stream, as the real server
@@ -534,3 +537,18 @@ async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes,
     await send({"type": "http.response.start", "status": status, "headers": headers})
     message: Message = {"type": "http.response.body", "body": body}
     await send(message)
+
+
+def layer(app: ASGIApp, state: FakeState) -> WorkflowServer:
+    """The layer serving this API over the fake's state (its row in mockserver/registry.py names it)."""
+    return WorkflowServer(app, state.workflows, state.config.sse_heartbeat)
+
+
+def banner(state: FakeState, url: str) -> list[str]:
+    """The start-up banner's lines: each deployment served, or how to serve one."""
+    if not state.workflows.deployments:
+        return ["  workflows: none (pass --workflows FILE to serve a scenario file's deployment)"]
+    return [
+        f"  workflows: {', '.join(deployment.workflows)} at {url}/deployments/{deployment.name}/ ({deployment.source})"
+        for deployment in state.workflows.deployments.values()
+    ]
