@@ -122,3 +122,34 @@ def test_the_admin_client_covers_every_operation_of_the_admin_api():
         if (method, re.sub(r"\{[^}]*\}", "{}", path)) not in called
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_what_an_operation_does_not_declare_is_left_out_on_both_request_paths(make_client, fast_path):
+    """Handlers take no ``**kwargs``: a query parameter, a file part or a form field a client sends
+    but the operation does not declare reaches no handler (connexion passes a handler what its
+    signature names; the fast path reads only the declared parameters), and is no 500."""
+    client = make_client(fast_path=fast_path)
+    created = client.post(
+        "/api/v1/beta/agent-data", params={"unknown": "1"}, json={"deployment_name": "d", "data": {"n": 1}}
+    )
+    assert created.status_code == 200, created.text
+    read = client.get(f"/api/v1/beta/agent-data/{created.json()['id']}", params={"unknown": "1", "expand": "x"})
+    assert (read.status_code, read.json()) == (200, created.json())
+    uploaded = client.post(
+        "/api/v1/files",
+        params={"unknown": "1"},
+        data={"stray": "field"},
+        files={"upload_file": ("a.txt", b"abc", "text/plain"), "attachment": ("b.txt", b"de", "text/plain")},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    assert (uploaded.json()["name"], uploaded.json()["file_size"]) == ("a.txt", 3)
+    beta = client.post(
+        "/api/v1/beta/files",
+        data={"purpose": "extract", "stray": "field"},
+        files={"file": ("c.txt", b"fghi", "text/plain"), "attachment": ("d.txt", b"j", "text/plain")},
+    )
+    assert beta.status_code == 200, beta.text
+    assert (beta.json()["name"], beta.json()["purpose"]) == ("c.txt", "extract")
+    listed = client.get("/api/v1/files")
+    assert sorted((f["name"], f["file_size"]) for f in listed.json()) == [("a.txt", 3), ("c.txt", 4)]
