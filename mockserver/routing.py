@@ -9,10 +9,12 @@ A handler may also return a starlette Response (raw bytes, an empty 204), which 
 
 Multipart bodies reach handlers as connexion passes them: form fields in ``body`` (a dict),
 file parts as starlette ``UploadFile`` keyword arguments named after their fields.
+A handler takes exactly its operation's arguments, no ``**kwargs`` (tests/test_operation_sweep.py).
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -86,6 +88,7 @@ class Binding(NamedTuple):
 
     handler: Callable[..., Awaitable[Any]]
     operation: Any  # generated.Operation
+    passes_project: bool  # the handler names project_id and it is not a path parameter
 
     def validated_body(self, body: Any) -> Any:
         """The parsed JSON body as the operation's generated model; raises pydantic's ValidationError.
@@ -97,11 +100,11 @@ class Binding(NamedTuple):
     async def result(self, params: dict[str, Any], scope: Mapping[str, Any]) -> Any:
         """The handler's answer: JSON-ready data, or a starlette Response to send as is.
         ``params`` as connexion passes them (path and query parameters, ``body`` parsed);
-        ``project_id``, unless a path parameter (the project read by the projects API), is the
-        project the request names (``requested_project``)."""
+        ``project_id``, to a handler that names it, unless a path parameter (the project read by
+        the projects API), is the project the request names (``requested_project``)."""
         if "body" in params:
             params["body"] = self.validated_body(params["body"])
-        if "{project_id}" not in self.operation.path:
+        if self.passes_project:
             params["project_id"] = requested_project(scope)
         return await self.handler(**params)
 
@@ -125,7 +128,9 @@ class Handlers:
         handler = getattr(self.adapter, operation_id, None)
         if handler is None:
             return None
-        return Binding(handler, self.operations_module.OPERATIONS[operation_id])
+        operation = self.operations_module.OPERATIONS[operation_id]
+        names_project = "project_id" in inspect.signature(handler).parameters
+        return Binding(handler, operation, names_project and "{project_id}" not in operation.path)
 
     def __call__(self, operation_id: str) -> Callable:
         binding = self.binding(operation_id)
@@ -136,6 +141,9 @@ class Handlers:
             return await binding.call(params, request.scope)
 
         endpoint.__name__ = endpoint.__qualname__ = operation_id
+        # connexion passes a function only what its signature names (and every path parameter):
+        # a query parameter, a file part or a body the handler does not name is left out, as on the fast path
+        endpoint.__signature__ = inspect.signature(binding.handler)
         return endpoint
 
 

@@ -68,15 +68,15 @@ class AdminApi:
         self.clock = state.clock
 
     # ------------------------------------------------------------------ health
-    async def get_health(self, **_: Any) -> dict:
+    async def get_health(self) -> dict:
         return {"status": "ok", "version": __version__}
 
-    async def get_readiness(self, **_: Any) -> dict:
+    async def get_readiness(self) -> dict:
         # The state (--db, --seed-file) is loaded before the server listens: answering is being ready.
         return {"ready": True, "version": __version__}
 
     # ------------------------------------------------------------------ status
-    async def get_status(self, **_: Any) -> dict:
+    async def get_status(self) -> dict:
         config = self.state.config
         db = self.state.db
         return {
@@ -89,11 +89,11 @@ class AdminApi:
             "requests": {"received": self.state.journal.received, "journal_size": self.state.journal.size},
         }
 
-    async def list_agent_data_collections(self, **_: Any) -> dict:
+    async def list_agent_data_collections(self) -> dict:
         return {"items": self.state.agent_data.collections()}
 
     # ------------------------------------------------------------------ state
-    async def reset_state(self, body: models.ResetRequest | None = None, **_: Any) -> dict:
+    async def reset_state(self, body: models.ResetRequest | None = None) -> dict:
         options: dict[str, Any] = {"id_seed": UNSET, "clock": None}
         if body is not None:
             if "id_seed" in body.model_fields_set:
@@ -102,16 +102,16 @@ class AdminApi:
                 options["clock"] = _instant(body.clock, ("body", "clock"))
         return {"duration_ms": self.state.reset(**options)}
 
-    async def get_snapshot(self, **_: Any) -> dict:
+    async def get_snapshot(self) -> dict:
         return self.state.snapshot()
 
-    async def restore_snapshot(self, body: models.Snapshot, **_: Any) -> dict:
+    async def restore_snapshot(self, body: models.Snapshot) -> dict:
         return {"restored": self.state.restore(body.model_dump(mode="json"))}
 
-    async def load_fixture(self, body: models.Fixture, **_: Any) -> dict:
+    async def load_fixture(self, body: models.Fixture) -> dict:
         return {"created": fixtures.apply(self.state, body.model_dump(mode="json", exclude_none=True))}
 
-    async def set_id_seed(self, body: models.IdSeed, **_: Any) -> dict:
+    async def set_id_seed(self, body: models.IdSeed) -> dict:
         self.state.ids.reseed(body.seed)
         return {"seed": body.seed}
 
@@ -128,14 +128,14 @@ class AdminApi:
             raise Conflict(WALL_CLOCK.format(verb=verb))
         return self.clock
 
-    async def get_clock(self, **_: Any) -> dict:
+    async def get_clock(self) -> dict:
         return self._clock_state()
 
-    async def advance_clock(self, body: models.ClockAdvance, **_: Any) -> dict:
+    async def advance_clock(self, body: models.ClockAdvance) -> dict:
         self._virtual("moved").advance(body.seconds)
         return self._clock_state()
 
-    async def set_clock(self, body: models.ClockSet, **_: Any) -> dict:
+    async def set_clock(self, body: models.ClockSet) -> dict:
         clock = self._virtual("set")
         instant = _instant(body.now, ("body", "now"))
         if instant < clock.time():
@@ -147,11 +147,11 @@ class AdminApi:
         clock.set(instant)
         return self._clock_state()
 
-    async def freeze_clock(self, **_: Any) -> dict:
+    async def freeze_clock(self) -> dict:
         self._virtual("frozen").freeze()
         return self._clock_state()
 
-    async def resume_clock(self, **_: Any) -> dict:
+    async def resume_clock(self) -> dict:
         self._virtual("resumed").resume()
         return self._clock_state()
 
@@ -159,58 +159,56 @@ class AdminApi:
     def _job(self, job_id: str) -> dict:
         return self.state.jobs.describe(job_id)
 
-    async def list_job_lifecycles(self, state: str | None = None, limit: int | None = None, **_: Any) -> dict:
+    async def list_job_lifecycles(self, state: str | None = None, limit: int | None = None) -> dict:
         return {"items": [self._job(job_id) for job_id, _kind, _status in self.state.jobs.list(state, limit)]}
 
-    async def get_job_lifecycle(self, job_id: str, **_: Any) -> dict:
+    async def get_job_lifecycle(self, job_id: str) -> dict:
         return self._job(job_id)
 
-    async def set_job_schedule(self, job_id: str, body: models.JobScheduleChange, **_: Any) -> dict:
+    async def set_job_schedule(self, job_id: str, body: models.JobScheduleChange) -> dict:
         current = self._job(job_id)["schedule"]
         changes = body.model_dump(include=body.model_fields_set)
         self.state.jobs.set_schedule(job_id, Schedule.from_dict({**current, **changes}))
         return self._job(job_id)
 
-    async def advance_job(self, job_id: str, **_: Any) -> dict:
+    async def advance_job(self, job_id: str) -> dict:
         self.state.jobs.step(job_id)
         return self._job(job_id)
 
-    async def hold_job(self, job_id: str, body: models.JobHold, **_: Any) -> dict:
+    async def hold_job(self, job_id: str, body: models.JobHold) -> dict:
         self.state.jobs.hold(job_id, body.state)
         return self._job(job_id)
 
-    async def release_job(self, job_id: str, **_: Any) -> dict:
+    async def release_job(self, job_id: str) -> dict:
         self.state.jobs.release(job_id)
         return self._job(job_id)
 
-    async def finish_job(self, job_id: str, body: models.JobFinish, **_: Any) -> dict:
+    async def finish_job(self, job_id: str, body: models.JobFinish) -> dict:
         self.state.jobs.finish(job_id, body.outcome, body.error)
         return self._job(job_id)
 
     # ------------------------------------------------------------------ workflow runs
-    async def list_workflow_deployments(self, **_: Any) -> dict:
+    async def list_workflow_deployments(self) -> dict:
         served = self.state.workflows.deployments.values()
         return {"items": [{"deployment": d.name, "workflows": list(d.workflows), "source": d.source} for d in served]}
 
-    async def list_workflow_runs(self, deployment: str | None = None, waiting: bool | None = None, **_: Any) -> dict:
+    async def list_workflow_runs(self, deployment: str | None = None, waiting: bool | None = None) -> dict:
         runs = self.state.workflows
         handlers = [h for (d, _), h in runs.handlers.items() if deployment is None or d == deployment]
         if waiting is not None:
             handlers = [h for h in handlers if (h.waiting is not None) == waiting]
         return {"items": [h.where() for h in handlers]}
 
-    async def get_workflow_run(self, deployment: str, handler_id: str, **_: Any) -> dict:
+    async def get_workflow_run(self, deployment: str, handler_id: str) -> dict:
         return _workflow_call(lambda: self.state.workflows.handler(deployment, handler_id)).where()
 
-    async def answer_workflow_run(
-        self, deployment: str, handler_id: str, body: models.WorkflowAnswer, **_: Any
-    ) -> dict:
+    async def answer_workflow_run(self, deployment: str, handler_id: str, body: models.WorkflowAnswer) -> dict:
         runs = self.state.workflows
         handler = _workflow_call(lambda: runs.handler(deployment, handler_id))
         _workflow_call(lambda: runs.answer(handler, body.type, body.value or {}))
         return handler.where()
 
-    async def fail_workflow_run(self, deployment: str, handler_id: str, body: models.WorkflowFailure, **_: Any) -> dict:
+    async def fail_workflow_run(self, deployment: str, handler_id: str, body: models.WorkflowFailure) -> dict:
         runs = self.state.workflows
         handler = _workflow_call(lambda: runs.handler(deployment, handler_id))
         _workflow_call(
@@ -219,22 +217,22 @@ class AdminApi:
         return handler.where()
 
     # ------------------------------------------------------------------ faults
-    async def list_faults(self, **_: Any) -> dict:
+    async def list_faults(self) -> dict:
         return {"items": [rule.to_dict() for rule in self.state.faults.rules]}
 
-    async def create_fault(self, body: models.FaultRuleCreate, **_: Any) -> dict:
+    async def create_fault(self, body: models.FaultRuleCreate) -> dict:
         known = self.state.operations().operation_ids
         return self.state.faults.add(body.model_dump(exclude_none=True), known).to_dict()
 
-    async def clear_faults(self, **_: Any) -> dict:
+    async def clear_faults(self) -> dict:
         deleted = len(self.state.faults.rules)
         self.state.faults.clear()
         return {"deleted": deleted}
 
-    async def get_fault(self, fault_id: str, **_: Any) -> dict:
+    async def get_fault(self, fault_id: str) -> dict:
         return self.state.faults.get(fault_id).to_dict()
 
-    async def delete_fault(self, fault_id: str, **_: Any) -> dict:
+    async def delete_fault(self, fault_id: str) -> dict:
         self.state.faults.remove(fault_id)
         return {"deleted": 1}
 
@@ -260,7 +258,6 @@ class AdminApi:
         body_contains: str | None = None,
         after: int | None = None,
         limit: int | None = None,
-        **_: Any,
     ) -> dict:
         return self._journal_page(
             limit,
@@ -272,11 +269,11 @@ class AdminApi:
             after=after,
         )
 
-    async def find_requests(self, body: models.JournalQuery, **_: Any) -> dict:
+    async def find_requests(self, body: models.JournalQuery) -> dict:
         criteria = body.model_dump(include=body.model_fields_set - {"limit"})
         return self._journal_page(body.limit, **criteria)
 
-    async def clear_requests(self, **_: Any) -> dict:
+    async def clear_requests(self) -> dict:
         deleted = len(self.state.journal)
         self.state.journal.clear()
         return {"deleted": deleted}

@@ -1,7 +1,8 @@
 """Wire adapter of the Agent Data API (openapi/agent_data.yaml): request models in, JSON out.
 
 Each method is named after its operationId; ``body`` has already been validated by the
-generated model and ``project_id`` resolved from the query or the Project-Id header.
+generated model and ``project_id`` resolved from the query or the Project-Id header. Each takes
+exactly its operation's parameters; ``organization_id`` is accepted and unused (one organization).
 """
 
 from __future__ import annotations
@@ -36,18 +37,28 @@ class AgentDataApi:
     def __init__(self, store: AgentDataStore):
         self.store = store
 
-    async def create_agent_data(self, body: models.AgentDataCreate, project_id: str | None = None, **_: Any) -> dict:
+    async def create_agent_data(
+        self, body: models.AgentDataCreate, project_id: str | None = None, organization_id: str | None = None
+    ) -> dict:
         return self.store.create(body.data, body.deployment_name, body.collection, project_id)
 
-    async def get_agent_data(self, item_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def get_agent_data(
+        self, item_id: str, project_id: str | None = None, organization_id: str | None = None
+    ) -> dict:
         return self.store.get(item_id, project_id)
 
     async def update_agent_data(
-        self, item_id: str, body: models.AgentDataUpdate, project_id: str | None = None, **_: Any
+        self,
+        item_id: str,
+        body: models.AgentDataUpdate,
+        project_id: str | None = None,
+        organization_id: str | None = None,
     ) -> dict:
         return self.store.update(item_id, body.data, project_id)
 
-    async def delete_agent_data(self, item_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def delete_agent_data(
+        self, item_id: str, project_id: str | None = None, organization_id: str | None = None
+    ) -> dict:
         self.store.delete(item_id, project_id)
         return {}
 
@@ -55,18 +66,21 @@ class AgentDataApi:
         return self.store.scope(body.deployment_name, body.collection, project_id)
 
     async def search_agent_data(
-        self, body: models.SearchAgentDataRequest, project_id: str | None = None, **_: Any
+        self, body: models.SearchAgentDataRequest, project_id: str | None = None, organization_id: str | None = None
     ) -> dict:
         return self.store.search(self._scope(body, project_id), _query(body))
 
     async def aggregate_agent_data(
-        self, body: models.AggregateAgentDataRequest, project_id: str | None = None, **_: Any
+        self, body: models.AggregateAgentDataRequest, project_id: str | None = None, organization_id: str | None = None
     ) -> dict:
         group_by = [g.root for g in body.group_by or []]
         return self.store.aggregate(self._scope(body, project_id), _query(body), group_by, body.count, body.first)
 
     async def delete_agent_data_by_query(
-        self, body: models.DeleteAgentDataByQueryRequest, project_id: str | None = None, **_: Any
+        self,
+        body: models.DeleteAgentDataByQueryRequest,
+        project_id: str | None = None,
+        organization_id: str | None = None,
     ) -> dict:
         deleted = self.store.delete_by_query(self._scope(body, project_id), _filter(body.filter))
         return {"deleted_count": deleted}

@@ -2,6 +2,8 @@
 
 Multipart uploads reach ``upload_beta_file`` as connexion passes them: the form fields
 (``purpose``, ``external_file_id``) in ``body``, the file part as the UploadFile ``file``.
+Each method takes exactly its operation's parameters; ``organization_id`` is accepted and unused
+(one organization).
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ class BetaFilesApi:
         return view(record, url)
 
     async def upload_beta_file(
-        self, body: dict | None = None, file: Any = None, project_id: str | None = None, **_: Any
+        self,
+        body: dict | None = None,
+        file: Any = None,
+        project_id: str | None = None,
+        organization_id: str | None = None,
     ) -> dict:
         form = body or {}
         if not isinstance(file, UploadFile):
@@ -66,14 +72,16 @@ class BetaFilesApi:
         page_size: int | None = None,
         page_token: str | None = None,
         project_id: str | None = None,
-        **_: Any,
+        organization_id: str | None = None,
     ) -> dict:
         records, next_token = self.beta.list(
             project_id, external_file_id, file_ids, file_name, order_by, page_size, page_token
         )
         return {"items": [self._view(r, expand) for r in records], "next_page_token": next_token}
 
-    async def query_beta_files(self, body: models.FileQuery, project_id: str | None = None, **_: Any) -> dict:
+    async def query_beta_files(
+        self, body: models.FileQuery, project_id: str | None = None, organization_id: str | None = None
+    ) -> dict:
         records, next_token = self.beta.query(
             project_id,
             body.filter.model_dump() if body.filter is not None else None,
@@ -84,16 +92,26 @@ class BetaFilesApi:
         return {"items": [view(r) for r in records], "next_page_token": next_token}
 
     async def get_beta_file(
-        self, file_id: str, expand: list[str] | None = None, project_id: str | None = None, **_: Any
+        self,
+        file_id: str,
+        expand: list[str] | None = None,
+        project_id: str | None = None,
+        organization_id: str | None = None,
     ) -> dict:
         return self._view(self.files.get(file_id, project_id), expand)
 
-    async def delete_beta_file(self, file_id: str, project_id: str | None = None, **_: Any) -> Response:
+    async def delete_beta_file(
+        self, file_id: str, project_id: str | None = None, organization_id: str | None = None
+    ) -> Response:
         self.files.delete(file_id, project_id)
         return Response(status_code=204)
 
     async def read_beta_file_content(
-        self, file_id: str, expires_at_seconds: int | None = None, project_id: str | None = None, **_: Any
+        self,
+        file_id: str,
+        expires_at_seconds: int | None = None,
+        project_id: str | None = None,
+        organization_id: str | None = None,
     ) -> dict:
         return self._download_url(file_id, project_id, expires_at_seconds)
 

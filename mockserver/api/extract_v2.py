@@ -3,7 +3,8 @@
 Each method is named after its operationId; ``body`` has already been validated by the
 generated model and ``project_id`` resolved from the query or the Project-Id header. The
 configuration is passed on exactly as the client sent it (``exclude_unset``), since
-``expand=configuration`` echoes it.
+``expand=configuration`` echoes it. Each takes exactly its operation's parameters;
+``organization_id`` is accepted and unused (one organization).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class ExtractV2Api:
         return result
 
     async def create_extract_job(
-        self, body: models.ExtractV2JobCreate, project_id: str | None = None, **_: Any
+        self, body: models.ExtractV2JobCreate, project_id: str | None = None, organization_id: str | None = None
     ) -> dict:
         job = self.store.create(
             body.file_input,
@@ -58,7 +59,7 @@ class ExtractV2Api:
         page_token: str | None = None,
         status: str | None = None,
         project_id: str | None = None,
-        **_: Any,
+        organization_id: str | None = None,
     ) -> dict:
         page = self.store.list(
             project_id,
@@ -77,24 +78,33 @@ class ExtractV2Api:
         return await self._delivered(page)
 
     async def get_extract_job(
-        self, job_id: str, expand: list[str] | None = None, project_id: str | None = None, **_: Any
+        self,
+        job_id: str,
+        expand: list[str] | None = None,
+        project_id: str | None = None,
+        organization_id: str | None = None,
     ) -> dict:
         return await self._delivered(self.store.get(job_id, project_id, expand))
 
-    async def cancel_extract_job(self, job_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def cancel_extract_job(
+        self, job_id: str, project_id: str | None = None, organization_id: str | None = None
+    ) -> dict:
         return await self._delivered(self.store.cancel(job_id, project_id))
 
     async def delete_extract_job(
-        self, job_id: str, force: bool = False, project_id: str | None = None, **_: Any
+        self, job_id: str, force: bool = False, project_id: str | None = None, organization_id: str | None = None
     ) -> dict:
         self.store.delete(job_id, project_id, bool(force))
         return await self._delivered({})
 
-    async def validate_extract_schema(self, body: models.ExtractV2SchemaValidateRequest, **_: Any) -> dict:
+    async def validate_extract_schema(self, body: models.ExtractV2SchemaValidateRequest) -> dict:
         return self.store.validate_schema(body.data_schema.model_dump(mode="json"))
 
     async def generate_extract_schema(
-        self, body: models.ExtractV2SchemaGenerateRequest, project_id: str | None = None, **_: Any
+        self,
+        body: models.ExtractV2SchemaGenerateRequest,
+        project_id: str | None = None,
+        organization_id: str | None = None,
     ) -> dict:
         return self.store.generate_schema(
             body.data_schema.model_dump(mode="json") if body.data_schema is not None else None,

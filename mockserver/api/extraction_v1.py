@@ -1,8 +1,10 @@
 """Wire adapter of the Extraction v1 and Files v1 APIs (openapi/extraction_v1.yaml).
 
 Each method is named after its operationId; ``body`` has already been validated by the
-generated model and ``project_id`` resolved from the query or the Project-Id header. Configs
-are passed on exactly as the client sent them (``exclude_unset``), since every response echoes them.
+generated model and ``project_id`` resolved from the query or the Project-Id header. Each takes
+exactly its operation's parameters; ``organization_id`` and ``storage_type`` are accepted and
+unused (one organization, one storage). Configs are passed on exactly as the client sent them
+(``exclude_unset``), since every response echoes them.
 """
 
 from __future__ import annotations
@@ -41,42 +43,46 @@ class ExtractionV1Api:
 
     # ------------------------------------------------------------------ agents
     async def list_extraction_agents(
-        self, include_default: bool | None = None, project_id: str | None = None, **_: Any
+        self, include_default: bool | None = None, project_id: str | None = None, organization_id: str | None = None
     ) -> list:
         return self.store.list_agents(project_id, include_default)
 
     async def create_extraction_agent(
-        self, body: models.ExtractAgentCreate, project_id: str | None = None, **_: Any
+        self, body: models.ExtractAgentCreate, project_id: str | None = None, organization_id: str | None = None
     ) -> dict:
         return self.store.create_agent(body.name, _schema(body.data_schema), _config(body.config), project_id)
 
-    async def get_extraction_agent_by_name(self, name: str, project_id: str | None = None, **_: Any) -> dict:
+    async def get_extraction_agent_by_name(
+        self, name: str, project_id: str | None = None, organization_id: str | None = None
+    ) -> dict:
         return self.store.get_agent_by_name(name, project_id)
 
-    async def get_or_create_default_extraction_agent(self, project_id: str | None = None, **_: Any) -> dict:
+    async def get_or_create_default_extraction_agent(
+        self, project_id: str | None = None, organization_id: str | None = None
+    ) -> dict:
         return self.store.default_agent(project_id)
 
-    async def validate_extraction_schema(self, body: models.ExtractSchemaValidateRequest, **_: Any) -> dict:
+    async def validate_extraction_schema(self, body: models.ExtractSchemaValidateRequest) -> dict:
         return self.store.validate_schema(_schema(body.data_schema))
 
-    async def get_extraction_agent(self, extraction_agent_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def get_extraction_agent(self, extraction_agent_id: str, project_id: str | None = None) -> dict:
         return self.store.get_agent(extraction_agent_id, project_id)
 
     async def update_extraction_agent(
-        self, extraction_agent_id: str, body: models.ExtractAgentUpdate, project_id: str | None = None, **_: Any
+        self, extraction_agent_id: str, body: models.ExtractAgentUpdate, project_id: str | None = None
     ) -> dict:
         return self.store.update_agent(extraction_agent_id, _schema(body.data_schema), _config(body.config), project_id)
 
-    async def delete_extraction_agent(self, extraction_agent_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def delete_extraction_agent(self, extraction_agent_id: str, project_id: str | None = None) -> dict:
         self.store.delete_agent(extraction_agent_id, project_id)
         return {}
 
     # ------------------------------------------------------------------ jobs
-    async def list_jobs(self, extraction_agent_id: str, project_id: str | None = None, **_: Any) -> list:
+    async def list_jobs(self, extraction_agent_id: str, project_id: str | None = None) -> list:
         return self.store.list_jobs(extraction_agent_id, project_id)
 
     async def run_job(
-        self, body: models.ExtractJobCreate, from_ui: bool | None = None, project_id: str | None = None, **_: Any
+        self, body: models.ExtractJobCreate, from_ui: bool | None = None, project_id: str | None = None
     ) -> dict:
         return self.store.run_job(
             body.extraction_agent_id,
@@ -90,7 +96,7 @@ class ExtractionV1Api:
         )
 
     async def run_batch_jobs(
-        self, body: models.ExtractJobCreateBatch, from_ui: bool | None = None, project_id: str | None = None, **_: Any
+        self, body: models.ExtractJobCreateBatch, from_ui: bool | None = None, project_id: str | None = None
     ) -> list:
         return self.store.run_batch(
             body.extraction_agent_id,
@@ -102,14 +108,16 @@ class ExtractionV1Api:
             webhook_configurations=_webhooks(body.webhook_configurations),
         )
 
-    async def get_job(self, job_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def get_job(self, job_id: str, project_id: str | None = None) -> dict:
         return self.store.get_job(job_id, project_id)
 
-    async def get_job_result(self, job_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def get_job_result(
+        self, job_id: str, project_id: str | None = None, organization_id: str | None = None
+    ) -> dict:
         return self.store.job_result(job_id, project_id)
 
     async def extract_stateless(
-        self, body: models.ExtractStatelessRequest, project_id: str | None = None, **_: Any
+        self, body: models.ExtractStatelessRequest, project_id: str | None = None, organization_id: str | None = None
     ) -> dict:
         return self.store.extract_stateless(
             _config(body.config),
@@ -123,20 +131,24 @@ class ExtractionV1Api:
 
     # ------------------------------------------------------------------ runs
     async def list_extract_runs(
-        self, extraction_agent_id: str, skip: int = 0, limit: int = 100, project_id: str | None = None, **_: Any
+        self, extraction_agent_id: str, skip: int = 0, limit: int = 100, project_id: str | None = None
     ) -> dict:
         return self.store.list_runs(extraction_agent_id, skip, limit, project_id)
 
-    async def get_latest_run_from_ui(self, extraction_agent_id: str, project_id: str | None = None, **_: Any) -> Any:
+    async def get_latest_run_from_ui(self, extraction_agent_id: str, project_id: str | None = None) -> Any:
         return self.store.latest_run_from_ui(extraction_agent_id, project_id)
 
-    async def get_run_by_job_id(self, job_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def get_run_by_job_id(
+        self, job_id: str, project_id: str | None = None, organization_id: str | None = None
+    ) -> dict:
         return self.store.run_by_job(job_id, project_id)
 
-    async def get_run(self, run_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def get_run(self, run_id: str, project_id: str | None = None, organization_id: str | None = None) -> dict:
         return self.store.get_run(run_id, project_id)
 
-    async def delete_extraction_run(self, run_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def delete_extraction_run(
+        self, run_id: str, project_id: str | None = None, organization_id: str | None = None
+    ) -> dict:
         self.store.delete_run(run_id, project_id)
         return {}
 
@@ -146,7 +158,7 @@ class ExtractionV1Api:
         external_file_id: str | None = None,
         file_name: str | None = None,
         project_id: str | None = None,
-        **_: Any,
+        organization_id: str | None = None,
     ) -> list:
         return [self.files.public(r) for r in self.files.list(project_id, external_file_id, file_name)]
 
@@ -154,8 +166,9 @@ class ExtractionV1Api:
         self,
         upload_file: Any = None,
         external_file_id: str | None = None,
+        storage_type: str | None = None,
         project_id: str | None = None,
-        **_: Any,
+        organization_id: str | None = None,
     ) -> dict:
         if not isinstance(upload_file, UploadFile):
             raise RequestValidationError(
@@ -177,21 +190,27 @@ class ExtractionV1Api:
         )
         return self.files.public(record)
 
-    async def get_file(self, file_id: str, project_id: str | None = None, **_: Any) -> dict:
+    async def get_file(self, file_id: str, project_id: str | None = None, organization_id: str | None = None) -> dict:
         return self.files.public(self.files.get(file_id, project_id))
 
-    async def delete_file(self, file_id: str, project_id: str | None = None, **_: Any) -> Response:
+    async def delete_file(
+        self, file_id: str, project_id: str | None = None, organization_id: str | None = None
+    ) -> Response:
         self.files.delete(file_id, project_id)
         return Response(status_code=204)
 
     async def read_file_content(
-        self, file_id: str, expires_at_seconds: int | None = None, project_id: str | None = None, **_: Any
+        self,
+        file_id: str,
+        expires_at_seconds: int | None = None,
+        project_id: str | None = None,
+        organization_id: str | None = None,
     ) -> dict:
         token, expires_at = self.files.presign(file_id, project_id, expires_at_seconds)
         base = str(request.base_url).rstrip("/")
         return {"url": f"{base}/files-content/{file_id}/{token}", "expires_at": expires_at, "form_fields": None}
 
-    async def download_file_content(self, file_id: str, token: str, **_: Any) -> Response:
+    async def download_file_content(self, file_id: str, token: str) -> Response:
         record, content = self.files.open_signed(file_id, token)
         return Response(content, media_type=record["content_type"])
 

@@ -7,6 +7,7 @@ name are untouched, so writes, searches and listings stay strict.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ MATERIALIZED_READS = {
 
 
 def _materializing(handler: Callable, materializer: Materializer, kind: str, parameter: str) -> Callable:
+    # with the handler's signature, which both request paths read (mockserver.routing.Handlers)
+    @functools.wraps(handler)
     async def lenient_handler(**params: Any) -> Any:
         project_id = params.get("project_id")
         if not isinstance(project_id, str):
@@ -40,7 +43,6 @@ def _materializing(handler: Callable, materializer: Materializer, kind: str, par
         materializer.ensure(kind, params.get(parameter), project_id)
         return await handler(**params)
 
-    lenient_handler.__name__ = lenient_handler.__qualname__ = handler.__name__
     return lenient_handler
 
 

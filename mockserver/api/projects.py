@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mockserver.domain.projects import ProjectStore
 
@@ -14,12 +14,10 @@ class ProjectsApi:
     def __init__(self, projects: ProjectStore):
         self.projects = projects
 
-    async def list_projects(
-        self, project_name: str | None = None, organization_id: str | None = None, **_: Any
-    ) -> list:
+    async def list_projects(self, project_name: str | None = None, organization_id: str | None = None) -> list:
         return self.projects.list(project_name, organization_id)
 
-    async def get_project(self, project_id: str, organization_id: str | None = None, **_: Any) -> dict:
+    async def get_project(self, project_id: str, organization_id: str | None = None) -> dict:
         return self.projects.get(project_id, organization_id)
 
     async def list_projects_v2(
@@ -28,11 +26,10 @@ class ProjectsApi:
         organization_id: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
-        **_: Any,
     ) -> dict:
         return self.projects.page(name, organization_id, page_size, page_token)
 
-    async def get_project_v2(self, project_id: str, organization_id: str | None = None, **_: Any) -> dict:
+    async def get_project_v2(self, project_id: str, organization_id: str | None = None) -> dict:
         return self.projects.get(project_id, organization_id)
 
 

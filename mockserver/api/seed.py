@@ -56,21 +56,21 @@ class SeedApi:
             out["description"] = description
         return out
 
-    async def listExtractionAgents(self, project_id: str | None = None, **_: Any) -> list:
+    async def listExtractionAgents(self, project_id: str | None = None) -> list:
         return [self._agent(a) for a in self.store.list_agents(project_id)]
 
-    async def createExtractionAgent(self, body: models.CreateExtractionAgentRequest, **_: Any) -> Response:
+    async def createExtractionAgent(self, body: models.CreateExtractionAgentRequest) -> Response:
         _reject_nulls(body)
         schema = body.data_schema if body.data_schema is not None else {}
         agent = self.store.create_agent(body.name, schema, dict(DEFAULT_AGENT_CONFIG), body.project_id)
         self.seed.set_description(agent["id"], body.description)
         return JsonResponse(self._agent(agent), status_code=201)
 
-    async def getExtractionAgent(self, agentId: str, project_id: str | None = None, **_: Any) -> dict:
+    async def getExtractionAgent(self, agentId: str, project_id: str | None = None) -> dict:
         return self._agent(self.store.get_agent(agentId, project_id))
 
     async def updateExtractionAgent(
-        self, agentId: str, body: models.UpdateExtractionAgentRequest, project_id: str | None = None, **_: Any
+        self, agentId: str, body: models.UpdateExtractionAgentRequest, project_id: str | None = None
     ) -> dict:
         _reject_nulls(body)
         agent = self.store.get_agent(agentId, project_id)
@@ -79,15 +79,13 @@ class SeedApi:
         self.seed.set_description(agentId, body.description)
         return self._agent(agent)
 
-    async def deleteExtractionAgent(self, agentId: str, project_id: str | None = None, **_: Any) -> Response:
+    async def deleteExtractionAgent(self, agentId: str, project_id: str | None = None) -> Response:
         self.store.delete_agent(agentId, project_id)
         self.seed.forget_agent(agentId)
         return Response(status_code=200)  # the spec declares no body
 
     # ------------------------------------------------------------------ jobs
-    async def createExtractionJob(
-        self, body: models.CreateExtractionJobRequest, project_id: str | None = None, **_: Any
-    ) -> dict:
+    async def createExtractionJob(self, body: models.CreateExtractionJobRequest, project_id: str | None = None) -> dict:
         record = self.seed.create_job(body.extraction_agent_id, list(body.file_ids), project_id)
         return self._job_view(record, poll=False)
 
@@ -104,15 +102,15 @@ class SeedApi:
             view["completed_at"] = format_epoch(ended)
         return view
 
-    async def getExtractionJob(self, jobId: str, project_id: str | None = None, **_: Any) -> dict:
+    async def getExtractionJob(self, jobId: str, project_id: str | None = None) -> dict:
         """A status poll: the read counts toward poll-based schedules of the files' jobs."""
         return self._job_view(self.seed.job(jobId, project_id), poll=True)
 
-    async def getExtractionJobResult(self, jobId: str, project_id: str | None = None, **_: Any) -> dict:
+    async def getExtractionJobResult(self, jobId: str, project_id: str | None = None) -> dict:
         return {"job_id": jobId, "results": self.seed.result(jobId, project_id)}
 
     # ------------------------------------------------------------------ files
-    async def uploadFile(self, file: Any = None, project_id: str | None = None, **_: Any) -> dict:
+    async def uploadFile(self, file: Any = None, project_id: str | None = None) -> dict:
         if not isinstance(file, UploadFile):
             raise RequestValidationError(
                 [error_item(("body", "file"), f"Expected UploadFile, received: {type(file)}", "value_error")]
