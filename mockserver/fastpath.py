@@ -282,11 +282,7 @@ class FastPathMiddleware(SpecMiddleware):
         if operation.body_media_types is not None:
             params["body"] = await operation.body(headers, receive, received)
         result = await operation.binding.result(params, scope)
-        if isinstance(result, Response):
-            if self.validate_responses:
-                operation.responses.check(result)
-            return result
-        response = JsonResponse(result)
+        response = result if isinstance(result, Response) else JsonResponse(result)
         if self.validate_responses:
             operation.responses.check(response, result)
         return response

@@ -24,7 +24,6 @@ from starlette.responses import Response
 from mockserver import jsonio
 
 JSON_MEDIA_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
-_UNPARSED = object()
 
 
 @dataclass(frozen=True)
@@ -42,11 +41,12 @@ class ResponseChecks:
         self.produces = tuple(sorted({m.lower() for r in responses.values() for m in r.get("content", {})}))
         self._checks: dict[tuple[int, str | None], _Check] = {}
 
-    def check(self, response: Response, data: Any = _UNPARSED) -> None:
+    def check(self, response: Response, answer: Any) -> None:
         """Raises what connexion's response validation raises for ``response``.
 
-        ``data``: what the body encodes, when the caller has it. Checking it saves parsing the body
-        again, and is the same check: handlers answer JSON-native values, written as they are.
+        ``answer``: what the handler returned, ``response`` itself or the data its body encodes.
+        Checking the data saves parsing the body again, and is the same check: handlers answer
+        JSON-native values, written as they are.
         """
         headers = response.raw_headers
         content_type = next((v.decode("latin-1") for k, v in headers if k == b"content-type"), None)
@@ -63,7 +63,8 @@ class ResponseChecks:
                 )
         if check.validate is None:
             return
-        if data is _UNPARSED:
+        data = answer
+        if answer is response:
             data = jsonio.loads(response.body) if response.body else None  # exact: orjson reads big integers as floats
         try:
             check.validate(data)
