@@ -21,7 +21,7 @@ from mockserver.api.lenient import lenient
 from mockserver.auth import BearerAuthMiddleware
 from mockserver.config import Config
 from mockserver.errors import ServerErrorMiddleware, error_handlers
-from mockserver.fastpath import FastPathMiddleware, RaiseHandlerError
+from mockserver.fastpath import FastPathMiddleware
 from mockserver.limits import RequestLimits
 from mockserver.routing import VALIDATOR_MAP, Handlers, RoutingMiddleware
 from mockserver.state import FakeState
@@ -98,18 +98,20 @@ def create_app(
         max_json_depth=config.max_json_depth,
         statuses=profile.error_statuses,
     )
+    handlers = error_handlers(profile.error_statuses)
     # Outermost first: the door, the harness, authentication (the paths each API's row says need a
     # key), the layers of the APIs that serve themselves, then the fast path, which serves valid
-    # requests of plain operations before connexion's error layers and routing; a handler's
-    # exception on it is raised again inside those layers (mockserver/fastpath.py).
+    # requests of plain operations before connexion's error layers and routing, and renders their
+    # errors with the same handlers (mockserver/fastpath.py).
     layers = [door, harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys, rules=profile.auth)]
     layers += [functools.partial(api.make_layer, state=state) for api in profile.apis if api.layer]
-    middlewares = list(MIDDLEWARES)
     if config.fast_path:
-        layers.append(functools.partial(FastPathMiddleware, validate_responses=config.validate_responses))
-        middlewares.insert(middlewares.index(RoutingMiddleware), RaiseHandlerError)
+        fast_path = functools.partial(
+            FastPathMiddleware, error_handlers=handlers, validate_responses=config.validate_responses
+        )
+        layers.append(fast_path)
     layers.insert(0, DashboardMiddleware)  # before all: the dashboard's pages (mockserver/ui) need no key
-    app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=[*layers, *middlewares])
+    app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=[*layers, *MIDDLEWARES])
     with _specs_trusted():
         for api in (api for api in profile.apis if not api.layer):
             adapter = api.make_adapter(state)
@@ -119,7 +121,7 @@ def create_app(
                 validate_responses=config.validate_responses,
                 validator_map=VALIDATOR_MAP,
             )
-    for exception, handler in error_handlers(profile.error_statuses):
+    for exception, handler in handlers:
         app.add_error_handler(exception, handler)
     app.state = state  # for tests and the admin API
     return app

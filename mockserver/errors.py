@@ -18,6 +18,7 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import server_error as connexion_server_error
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response as StarletteResponse
 
 from mockserver import jsonio
@@ -170,3 +171,19 @@ def error_handlers(statuses: Mapping[int, int] | None = None, prefix: str = "/ap
         return handle
 
     return [(exception, translated(handler)) for exception, handler in ERROR_HANDLERS]
+
+
+class ErrorRenderer:
+    """``handlers`` (``error_handlers()``) applied outside connexion, as its ExceptionMiddleware
+    applies them: the handler of the exception's nearest class answers (mockserver/fastpath.py)."""
+
+    def __init__(self, handlers: list[tuple[Any, Any]]):
+        self.handlers = dict(handlers)
+
+    def __call__(self, scope: Any, exc: Exception) -> StarletteResponse:
+        handler = next(self.handlers[cls] for cls in type(exc).__mro__ if cls in self.handlers)
+        response = handler(Request(scope), exc)
+        # as connexion's ExceptionMiddleware turns a ConnexionResponse into starlette's
+        return StarletteResponse(
+            response.body, response.status_code, media_type=response.mimetype, headers=response.headers
+        )

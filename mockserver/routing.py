@@ -18,6 +18,7 @@ import inspect
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from types import ModuleType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
@@ -41,6 +42,7 @@ from pydantic import BaseModel
 from starlette.datastructures import FormData, Headers
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Router, compile_path
 
@@ -82,6 +84,16 @@ def requested_project(scope: Mapping[str, Any]) -> str | None:
     return None
 
 
+# the request a handler is answering, on either path (``Binding.result``): see ``base_url``
+_request_scope: ContextVar[Mapping[str, Any]] = ContextVar("llamacloud_mock.request_scope")
+
+
+def base_url() -> str:
+    """The server's root URL as the client of the request being answered reached it, without its
+    trailing slash ("http://127.0.0.1:8000"): what handlers put in the URLs they answer."""
+    return str(Request(_request_scope.get()).base_url).rstrip("/")
+
+
 class Binding(NamedTuple):
     """A handler of an adapter and its entry in the generated OPERATIONS; how both request paths
     (connexion's, and mockserver.fastpath's) call it."""
@@ -106,7 +118,11 @@ class Binding(NamedTuple):
             params["body"] = self.validated_body(params["body"])
         if self.passes_project:
             params["project_id"] = requested_project(scope)
-        return await self.handler(**params)
+        token = _request_scope.set(scope)
+        try:
+            return await self.handler(**params)
+        finally:
+            _request_scope.reset(token)
 
     async def call(self, params: dict[str, Any], scope: Mapping[str, Any]) -> Response:
         result = await self.result(params, scope)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connexion import request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from mockserver.domain.beta_files import BetaFiles, view
 from mockserver.domain.files import FileStore
 from mockserver.errors import RequestValidationError, error_item
+from mockserver.routing import base_url
 
 if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
     from generated.beta_files import models
@@ -30,8 +30,7 @@ class BetaFilesApi:
 
     def _download_url(self, file_id: str, project_id: str | None, expires_at_seconds: int | None = None) -> dict:
         token, expires_at = self.files.presign(file_id, project_id, expires_at_seconds)
-        base = str(request.base_url).rstrip("/")
-        return {"url": f"{base}/files-content/{file_id}/{token}", "expires_at": expires_at, "form_fields": None}
+        return {"url": f"{base_url()}/files-content/{file_id}/{token}", "expires_at": expires_at, "form_fields": None}
 
     def _view(self, record: dict, expand: list[str] | None) -> dict:
         url = self._download_url(record["id"], record["project_id"]) if expand and "download_url" in expand else None

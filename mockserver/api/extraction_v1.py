@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connexion import request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from mockserver.domain.extraction import ExtractionStore
 from mockserver.domain.files import FileStore
 from mockserver.errors import RequestValidationError, error_item
+from mockserver.routing import base_url
 
 if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
     from generated.extraction_v1 import models
@@ -207,8 +207,7 @@ class ExtractionV1Api:
         organization_id: str | None = None,
     ) -> dict:
         token, expires_at = self.files.presign(file_id, project_id, expires_at_seconds)
-        base = str(request.base_url).rstrip("/")
-        return {"url": f"{base}/files-content/{file_id}/{token}", "expires_at": expires_at, "form_fields": None}
+        return {"url": f"{base_url()}/files-content/{file_id}/{token}", "expires_at": expires_at, "form_fields": None}
 
     async def download_file_content(self, file_id: str, token: str) -> Response:
         record, content = self.files.open_signed(file_id, token)
