@@ -74,7 +74,7 @@ class Profile:
 SEED_SPEC = ApiSpec(
     "derived/seed-3.0.yaml",
     generated.seed.operations,
-    lambda state: SeedApi(state.db, state.clock, state.ids, state.extraction, state.files),
+    lambda state: SeedApi(state.context, state.extraction, state.files),
 )
 
 PROFILES = {
