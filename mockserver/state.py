@@ -1,4 +1,5 @@
-"""The fake's whole state: one TinyDB, one clock, one id factory, and the domain stores over them."""
+"""The fake's whole state: one TinyDB, one clock, one id factory (the stores' context), and the domain
+stores built over them, each resetting, snapshotting and restoring itself (mockserver/domain/store.py)."""
 
 from __future__ import annotations
 
