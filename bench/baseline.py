@@ -21,6 +21,7 @@ from mockserver.config import DEFAULT_PROJECT_ID
 from mockserver.domain.agent_data import AgentDataStore
 from mockserver.domain.clock import Clock
 from mockserver.domain.ids import IdFactory
+from mockserver.domain.store import StoreContext
 from mockserver.storage import Database
 
 STOCK_SAMPLES = {"memory": (60, 10), "json": (30, 3)}  # timed inserts at the small and the large size
@@ -69,7 +70,7 @@ def fake_in_process(states: tuple[Path, Path], sizes: tuple[int, int], workdir: 
         else:
             db = Database()
             db.storage.write(orjson.loads(state.read_bytes()))
-        store = AgentDataStore(db, Clock(), IdFactory(), DEFAULT_PROJECT_ID)
+        store = AgentDataStore(StoreContext(db, Clock(), IdFactory(), DEFAULT_PROJECT_ID))
         seconds = []
         for i in range(WARMUP + MEASURED):
             data = record_data(rnd, i)

@@ -16,6 +16,7 @@ from mockserver.config import DEFAULT_PROJECT_ID
 from mockserver.domain.agent_data import AgentDataStore
 from mockserver.domain.clock import Clock
 from mockserver.domain.ids import IdFactory
+from mockserver.domain.store import StoreContext
 from mockserver.storage import Database
 
 DEPLOYMENT = "bench"
@@ -41,7 +42,7 @@ def record_data(rnd: random.Random, i: int) -> dict:
 def generate(count: int, seed: int = 1) -> dict[str, dict]:
     """``count`` stored records (id -> record, in creation order), made by AgentDataStore.create."""
     db = Database()
-    store = AgentDataStore(db, Clock(), IdFactory(seed), DEFAULT_PROJECT_ID)
+    store = AgentDataStore(StoreContext(db, Clock(), IdFactory(seed), DEFAULT_PROJECT_ID))
     rnd = random.Random(seed)
     for i in range(count):
         store.create(record_data(rnd, i), DEPLOYMENT, COLLECTION, None)

@@ -1,4 +1,5 @@
-"""The fake's whole state: one TinyDB, one clock, one id factory, and the domain stores over them."""
+"""The fake's whole state: one TinyDB, one clock, one id factory (the stores' context), and the domain
+stores built over them, each resetting, snapshotting and restoring itself (mockserver/domain/store.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from mockserver.domain.ids import IdFactory
 from mockserver.domain.jobs import JobEngine, Schedule
 from mockserver.domain.projects import ProjectStore, project_ids_of
 from mockserver.domain.scenarios import load_scenario
+from mockserver.domain.store import Store, StoreContext
 from mockserver.domain.webhooks import WebhookDispatcher
-from mockserver.domain.workflow_runs import WORKFLOW_HANDLERS, WorkflowRuns
+from mockserver.domain.workflow_runs import WorkflowRuns
 from mockserver.storage import Database
 
 
@@ -32,33 +34,21 @@ class FakeState:
         self.clock = VirtualClock(frozen=not config.clock_running) if config.virtual_clock else Clock()
         self.clock_origin = self.clock.time()  # where a reset puts a virtual clock back
         self.ids = IdFactory(config.id_seed)
-        self.agent_data = AgentDataStore(self.db, self.clock, self.ids, config.default_project_id)
-        self.jobs = JobEngine(self.db, self.clock, Schedule.from_duration(config.job_duration))
-        self.files = FileStore(
-            self.db, self.clock, self.ids, config.default_project_id, config.files_path, config.max_file_size
-        )
+        self.context = context = StoreContext(self.db, self.clock, self.ids, config.default_project_id)
+        self.agent_data = AgentDataStore(context)
+        self.jobs = JobEngine(context, Schedule.from_duration(config.job_duration))
+        self.files = FileStore(context, config.files_path, config.max_file_size)
         # The seed spec types a data_schema as any object and declares no conflict on names.
         seed = config.profile == "seed"
         self.extraction = ExtractionStore(
-            self.db,
-            self.clock,
-            self.ids,
-            config.default_project_id,
-            self.files,
-            self.jobs,
-            unique_agent_names=not seed,
-            typed_schemas=not seed,
+            context, self.files, self.jobs, unique_agent_names=not seed, typed_schemas=not seed
         )
         # llama-cloud 2.x: Extract v2 with webhooks, beta files (the same files), project reads
-        self.webhooks = WebhookDispatcher(self.db, self.clock, self.jobs)
-        self.extract_v2 = ExtractV2Store(
-            self.db, self.clock, self.ids, config.default_project_id, self.files, self.jobs, self.webhooks
-        )
-        self.beta_files = BetaFiles(self.files, self.ids)
+        self.webhooks = WebhookDispatcher(context, self.jobs)
+        self.extract_v2 = ExtractV2Store(context, self.files, self.jobs, self.webhooks)
+        self.beta_files = BetaFiles(context, self.files)
         self.projects = ProjectStore(
-            self.db,
-            self.clock,
-            config.default_project_id,
+            context,
             project_ids_of(
                 self.agent_data.table.documents(),
                 self.files.table.documents(),
@@ -67,15 +57,12 @@ class FakeState:
                 self.extract_v2.table.documents(),
             ),
         )
-
-        # the workflow server's deployments (scenario files) and their runs; in the database with --db only
-        # (in memory, a table would hold each event log twice for nothing)
+        # the workflow server's deployments (scenario files) and their runs
         self.workflows = WorkflowRuns(
+            context,
             [load_scenario(path) for path in config.workflows],
-            self.clock,
-            config.id_seed,
-            self.db.table(WORKFLOW_HANDLERS) if config.db_path else None,
-            config.max_ended_handlers,
+            persisted=bool(config.db_path),
+            max_ended=config.max_ended_handlers,
         )
 
         # test-harness settings (mockserver/admin/): not state, but reset with it
@@ -85,6 +72,11 @@ class FakeState:
         self.operations: Callable[[], OperationIndex] = functools.partial(OperationIndex, [])
         if config.seed_file is not None and not any(self.db.export().values()):
             snapshot.seed_from_file(self)
+
+    @property
+    def stores(self) -> list[Store]:
+        """Every domain store built above, in that order: each resets, snapshots and restores itself."""
+        return [value for value in vars(self).values() if isinstance(value, Store)]
 
     def reset(self, **options) -> float:
         """Empty everything, as at a fresh start (mockserver/admin/snapshot.py); milliseconds taken."""

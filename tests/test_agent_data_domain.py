@@ -11,6 +11,7 @@ from mockserver.domain.clock import format_instant
 from mockserver.domain.errors import InvalidField, NotFound
 from mockserver.domain.ids import IdFactory
 from mockserver.domain.query import Query
+from mockserver.domain.store import StoreContext
 from mockserver.storage import Database
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -29,7 +30,7 @@ class SteppingClock:
 
 @pytest.fixture
 def store():
-    return AgentDataStore(Database(), SteppingClock(), IdFactory(seed=7), "proj-default")
+    return AgentDataStore(StoreContext(Database(), SteppingClock(), IdFactory(seed=7), "proj-default"))
 
 
 @pytest.fixture

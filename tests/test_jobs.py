@@ -8,6 +8,7 @@ import pytest
 
 from mockserver.domain.clock import Clock, VirtualClock
 from mockserver.domain.errors import Conflict, InvalidField, NotFound
+from mockserver.domain.ids import IdFactory
 from mockserver.domain.jobs import (
     CANCELLED,
     FAILED,
@@ -18,6 +19,7 @@ from mockserver.domain.jobs import (
     JobEngine,
     Schedule,
 )
+from mockserver.domain.store import StoreContext
 from mockserver.storage import Database
 
 T0 = 1_700_000_000.0
@@ -30,7 +32,7 @@ def clock():
 
 @pytest.fixture
 def engine(clock):
-    return JobEngine(Database(), clock, Schedule(queued_seconds=1, running_seconds=2))
+    return JobEngine(StoreContext(Database(), clock, IdFactory(), "p"), Schedule(queued_seconds=1, running_seconds=2))
 
 
 def states(engine, job_id, clock, moments):
@@ -104,7 +106,7 @@ def test_from_duration_splits_the_total_evenly():
 
 
 def test_a_zero_duration_job_is_done_when_created(clock):
-    engine = JobEngine(Database(), clock, Schedule.from_duration(0))
+    engine = JobEngine(StoreContext(Database(), clock, IdFactory(), "p"), Schedule.from_duration(0))
     assert engine.start("now", "test").state == SUCCEEDED
 
 
@@ -146,13 +148,13 @@ def test_polls_and_seconds_mix_per_state(engine, clock):
 def test_poll_counts_are_persisted(tmp_path, clock):
     path = tmp_path / "state.json"
     db = Database(path)
-    engine = JobEngine(db, clock, Schedule(queued_polls=3))
+    engine = JobEngine(StoreContext(db, clock, IdFactory(), "p"), Schedule(queued_polls=3))
     engine.start("kept", "test")
     engine.read("kept", poll=True)
     engine.read("kept", poll=True)
     db.close()
 
-    reopened = JobEngine(Database(path), clock, Schedule())
+    reopened = JobEngine(StoreContext(Database(path), clock, IdFactory(), "p"), Schedule())
     assert reopened.read("kept", poll=True).state == QUEUED  # the third poll
     assert reopened.read("kept", poll=True).state == RUNNING
 

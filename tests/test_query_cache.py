@@ -22,6 +22,7 @@ from mockserver.domain.clock import format_instant
 from mockserver.domain.errors import InvalidField
 from mockserver.domain.ids import IdFactory
 from mockserver.domain.query import MISSING, Query
+from mockserver.domain.store import StoreContext
 from mockserver.storage import Database
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -287,7 +288,7 @@ def test_fast_paths_answer_as_the_reference_through_writes(seed, jumps, monkeypa
     if seed % 3 == 0:
         monkeypatch.setattr(query, "MAX_CACHED_COLUMNS", 2)  # columns evicted and rebuilt all the time
     rnd = random.Random(seed)
-    store = AgentDataStore(Database(), RandomClock(rnd, jumps), IdFactory(seed), "proj")
+    store = AgentDataStore(StoreContext(Database(), RandomClock(rnd, jumps), IdFactory(seed), "proj"))
     scope = store.scope(*SCOPE_ARGS)
     model: dict[str, dict] = {}  # the scope's records in insertion order, as the reference sees them
     for i in range(rnd.randrange(150, 300)):
@@ -350,7 +351,7 @@ def clock():
 
 @pytest.fixture
 def store(clock):
-    return AgentDataStore(Database(), clock, IdFactory(3), "proj")
+    return AgentDataStore(StoreContext(Database(), clock, IdFactory(3), "proj"))
 
 
 @pytest.fixture
@@ -410,7 +411,7 @@ def test_delete_by_query_keeps_the_view_in_step(store, scope):
 
 def test_reindex_forgets_every_view(clock):
     db = Database()
-    store = AgentDataStore(db, clock, IdFactory(3), "proj")
+    store = AgentDataStore(StoreContext(db, clock, IdFactory(3), "proj"))
     scope = store.scope(*SCOPE_ARGS)
     store.create({"n": 1}, *SCOPE_ARGS)
     assert len(store.search(scope)["items"]) == 1
@@ -505,7 +506,7 @@ def test_remembered_eq_positions_answer_as_the_reference_through_writes(seed, mo
     monkeypatch.setattr(query.Column, "positions_equal", counting)
     rnd = random.Random(seed)
     odd = rnd.choice((0.0, 0.01, 0.03))  # how often a write brings another type into a field
-    store = AgentDataStore(Database(), RandomClock(rnd, 0.02), IdFactory(seed), "proj")
+    store = AgentDataStore(StoreContext(Database(), RandomClock(rnd, 0.02), IdFactory(seed), "proj"))
     scope = store.scope(*SCOPE_ARGS)
     model = {}
     for _ in range(rnd.randrange(40, 120)):

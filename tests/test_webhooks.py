@@ -28,6 +28,7 @@ from mockserver.domain.extract_v2 import ExtractV2Store
 from mockserver.domain.files import FileStore
 from mockserver.domain.ids import IdFactory
 from mockserver.domain.jobs import JobEngine, Schedule
+from mockserver.domain.store import StoreContext
 from mockserver.domain.webhooks import BACKOFF, MAX_ATTEMPTS, WebhookDispatcher, signature
 from mockserver.storage import Database
 
@@ -63,10 +64,11 @@ class World:
     def __init__(self, recorder: Recorder, db_path=None):
         self.db = Database(db_path)
         self.clock = VirtualClock(start=START)
-        self.engine = JobEngine(self.db, self.clock, Schedule.from_duration(10))
-        self.files = FileStore(self.db, self.clock, IdFactory(1), "p")
-        self.webhooks = WebhookDispatcher(self.db, self.clock, self.engine, transport=httpx.MockTransport(recorder))
-        self.store = ExtractV2Store(self.db, self.clock, IdFactory(2), "p", self.files, self.engine, self.webhooks)
+        context = StoreContext(self.db, self.clock, IdFactory(2), "p")
+        self.engine = JobEngine(context, Schedule.from_duration(10))
+        self.files = FileStore(StoreContext(self.db, self.clock, IdFactory(1), "p"))
+        self.webhooks = WebhookDispatcher(context, self.engine, transport=httpx.MockTransport(recorder))
+        self.store = ExtractV2Store(context, self.files, self.engine, self.webhooks)
 
     def job(self, name="doc.txt", content=b"Vendor: Globex\n", **hook) -> dict:
         file = self.files.create(name, content, "p")

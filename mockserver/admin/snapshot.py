@@ -13,12 +13,15 @@ back where it started (or at the instants given), clears the fault rules and the
 seeds the ``--seed-file`` again if there is one. Neither touches the configuration. With ``--db``,
 each is one entry of the write-ahead log, acknowledged before it answers. Fault rules and the
 journal are harness settings, not state: snapshots leave them out.
+
+The tables are replaced here in one step; each domain store then keeps in step what it holds
+beside them (``Store`` in mockserver/domain/store.py: the files' bytes, the agent-data index, the
+workflow runs), and the crash ordering is theirs: on restore a file's bytes are written before its
+record, on reset records go before their bytes.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -40,21 +43,17 @@ def is_snapshot(document: Any) -> bool:
 
 
 def snapshot(state: FakeState) -> dict[str, Any]:
-    files = {}
-    for file_id in list(state.files.table.documents()):
-        try:
-            files[file_id] = base64.b64encode(state.files.blobs.get(file_id)).decode()
-        except (KeyError, FileNotFoundError):
-            continue  # bytes already gone: the record alone is kept, as the store holds it
-    return {
+    document = {
         "format": SNAPSHOT_FORMAT,
         "version": __version__,
         "taken_at": state.clock.now_iso(),
         "tables": state.db.export(),
-        "files": files,
-        "clock": {"virtual": state.clock.virtual, "seconds": state.clock.time(), "frozen": _frozen(state)},
-        "ids": state.ids.get_state(),
     }
+    for store in state.stores:
+        document.update(store.snapshot())  # what it holds beside its tables (the files' bytes)
+    document["clock"] = {"virtual": state.clock.virtual, "seconds": state.clock.time(), "frozen": _frozen(state)}
+    document["ids"] = state.ids.get_state()
+    return document
 
 
 def _frozen(state: FakeState) -> bool:
@@ -66,18 +65,11 @@ def restore(state: FakeState, document: dict[str, Any]) -> dict[str, int]:
     if not is_snapshot(document):
         raise InvalidField(("body", "format"), f"not a snapshot: format must be {SNAPSHOT_FORMAT!r}")
     tables = document.get("tables") or {}
-    try:
-        blobs = {
-            file_id: base64.b64decode(data, validate=True) for file_id, data in (document.get("files") or {}).items()
-        }
-    except (binascii.Error, ValueError, TypeError):
-        raise InvalidField(("body", "files"), "every file's content must be base64") from None
-    for file_id, content in blobs.items():
-        state.files.blobs.put(file_id, content)  # bytes before records, as at upload
+    for store in state.stores:
+        store.restoring(document)  # checked, and what the records refer to written before them (bytes)
     state.db.replace_all(tables)
-    state.agent_data.reindex()
-    state.workflows.reload()
-    state.files.blobs.keep_only(set(blobs))  # and old bytes removed after their records
+    for store in state.stores:
+        store.restored(document)  # then what they no longer refer to removed
     clock = document.get("clock") or {}
     if state.clock.virtual and clock.get("virtual") and clock.get("seconds") is not None:
         state.clock.reset(clock["seconds"], bool(clock.get("frozen", True)))
@@ -91,11 +83,10 @@ def reset(state: FakeState, id_seed: Any = UNSET, clock: float | None = None) ->
     started = time.perf_counter()
     if clock is not None and not state.clock.virtual:
         raise Conflict("The server's clock is wall time and cannot be set: start the server with --virtual-clock.")
-    state.db.replace_all({})
-    state.agent_data.reindex()
-    state.files.blobs.keep_only(set())  # after the records: a crash in between leaves orphans, removed at start
+    state.db.replace_all({})  # the records first: what they refer to (bytes) goes after them
     state.ids.reseed(state.config.id_seed if id_seed is UNSET else id_seed)
-    state.workflows.reset(state.ids.seed)  # before the clock moves back: no run left to move
+    for store in state.stores:
+        store.reset()  # before the clock moves back: no run left to move
     if state.clock.virtual:
         state.clock.reset(state.clock_origin if clock is None else clock, frozen=not state.config.clock_running)
     state.journal.clear()

@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from mockserver.domain.clock import Clock, format_epoch
+from mockserver.domain.clock import format_epoch
 from mockserver.domain.extraction import DEFAULT_AGENT_CONFIG, ExtractionStore
 from mockserver.domain.files import FileStore
-from mockserver.domain.ids import IdFactory
 from mockserver.domain.seed_extraction import SeedExtractions
+from mockserver.domain.store import StoreContext
 from mockserver.errors import RequestValidationError, error_item
 from mockserver.routing import JsonResponse
-from mockserver.storage import Database
 
 if TYPE_CHECKING:  # the models are imported on first use (see generated operations)
     from generated.seed import models
@@ -43,10 +42,10 @@ def _reject_nulls(body: Any) -> None:
 
 
 class SeedApi:
-    def __init__(self, db: Database, clock: Clock, ids: IdFactory, store: ExtractionStore, files: FileStore):
+    def __init__(self, context: StoreContext, store: ExtractionStore, files: FileStore):
         self.store = store
         self.files = files
-        self.seed = SeedExtractions(db, clock, ids, store)
+        self.seed = SeedExtractions(context, store)
 
     # ------------------------------------------------------------------ agents
     def _agent(self, agent: dict) -> dict:
@@ -130,4 +129,4 @@ class SeedApi:
 
 def adapter(state: FakeState) -> SeedApi:
     """This API's adapter over the fake's state (its row in mockserver/registry.py names it)."""
-    return SeedApi(state.db, state.clock, state.ids, state.extraction, state.files)
+    return SeedApi(state.context, state.extraction, state.files)

@@ -19,11 +19,9 @@ import orjson
 from tinydb.table import Document
 
 from mockserver.domain import query
-from mockserver.domain.clock import Clock
 from mockserver.domain.errors import NotFound
-from mockserver.domain.ids import IdFactory
 from mockserver.domain.query import Query
-from mockserver.storage import Database
+from mockserver.domain.store import Store, StoreContext
 
 DEFAULT_COLLECTION = "default"
 Scope = tuple[str, str, str]  # (project_id, deployment_name, collection)
@@ -37,14 +35,14 @@ def _scope(record: Mapping[str, Any]) -> Scope:
     return (record["project_id"], record["deployment_name"], record["collection"])
 
 
-class AgentDataStore:
+class AgentDataStore(Store):
     TABLE = "agent_data"
 
-    def __init__(self, db: Database, clock: Clock, ids: IdFactory, default_project_id: str):
-        self.table = db.table(self.TABLE)
-        self.clock = clock
-        self.ids = ids
-        self.default_project_id = default_project_id
+    def __init__(self, context: StoreContext):
+        self.table = context.db.table(self.TABLE)
+        self.clock = context.clock
+        self.ids = context.ids
+        self.default_project_id = context.default_project_id
         self._records = self.table.documents()
         # records by id within each scope, in insertion order: the same dicts as the table's
         self._by_scope: dict[Scope, dict[str, dict]] = {}
@@ -57,6 +55,12 @@ class AgentDataStore:
         self._views.clear()
         for record_id, record in self._records.items():
             self._by_scope.setdefault(_scope(record), {})[record_id] = record
+
+    def restored(self, snapshot: dict[str, Any]) -> None:
+        self.reindex()
+
+    def reset(self) -> None:
+        self.reindex()
 
     # ------------------------------------------------------------------ CRUD
     def create(

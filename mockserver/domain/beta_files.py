@@ -19,7 +19,7 @@ from typing import Any
 from mockserver.domain import cursor
 from mockserver.domain.errors import InvalidField
 from mockserver.domain.files import FileStore
-from mockserver.domain.ids import IdFactory
+from mockserver.domain.store import Store, StoreContext
 
 FILE_ID_PREFIX = "dfl-"
 VIEW_FIELDS = ("id", "name", "project_id", "external_file_id", "file_type", "purpose", "expires_at", "last_modified_at")
@@ -63,10 +63,12 @@ def parse_order_by(text: str | None) -> cursor.Order:
     return cursor.Order(",".join(f"{name}:{'desc' if d else 'asc'}" for name, d in fields), tuple(fields))
 
 
-class BetaFiles:
-    def __init__(self, files: FileStore, ids: IdFactory):
+class BetaFiles(Store):
+    """The 2.x SDKs' files API over the one file store: nothing of its own to reset."""
+
+    def __init__(self, context: StoreContext, files: FileStore):
         self.files = files
-        self.ids = ids
+        self.ids = context.ids
 
     def upload(
         self,

@@ -33,11 +33,10 @@ import orjson
 from tinydb.table import Document
 
 from mockserver.domain import cursor, schema_generation, synthesis
-from mockserver.domain.clock import Clock, format_epoch
+from mockserver.domain.clock import format_epoch
 from mockserver.domain.errors import Conflict, InvalidField, NotFound
 from mockserver.domain.extraction import _without, marker_outcome, optional_fields
 from mockserver.domain.files import FileStore
-from mockserver.domain.ids import IdFactory
 from mockserver.domain.jobs import (
     CANCELLED,
     EXTRACT_V2_STATUS,
@@ -52,8 +51,8 @@ from mockserver.domain.jobs import (
 )
 from mockserver.domain.query import parse_instant
 from mockserver.domain.schemas import parse_data_schema
+from mockserver.domain.store import Store, StoreContext
 from mockserver.domain.webhooks import WebhookDispatcher
-from mockserver.storage import Database
 
 JOB_KIND = "extract_v2"
 # the webhook event of each state a job enters; the API names none for RUNNING
@@ -90,23 +89,20 @@ def check_webhook_configurations(configurations: list[dict] | None) -> list[dict
     return list(configurations or [])
 
 
-class ExtractV2Store:
+class ExtractV2Store(Store):
     TABLE = "extract_v2_jobs"
 
     def __init__(
         self,
-        db: Database,
-        clock: Clock,
-        ids: IdFactory,
-        default_project_id: str,
+        context: StoreContext,
         files: FileStore,
         engine: JobEngine,
         webhooks: WebhookDispatcher | None = None,
     ):
-        self.table = db.table(self.TABLE)
-        self.clock = clock
-        self.ids = ids
-        self.default_project_id = default_project_id
+        self.table = context.db.table(self.TABLE)
+        self.clock = context.clock
+        self.ids = context.ids
+        self.default_project_id = context.default_project_id
         self.files = files
         self.engine = engine
         self.webhooks = webhooks

@@ -32,10 +32,9 @@ import orjson
 from tinydb.table import Document
 
 from mockserver.domain import synthesis
-from mockserver.domain.clock import Clock, format_epoch
+from mockserver.domain.clock import format_epoch
 from mockserver.domain.errors import Conflict, InvalidField, NotFound
 from mockserver.domain.files import FileStore
-from mockserver.domain.ids import IdFactory
 from mockserver.domain.jobs import (
     CANCELLED,
     FAILED,
@@ -48,7 +47,7 @@ from mockserver.domain.jobs import (
     Schedule,
 )
 from mockserver.domain.schemas import parse_data_schema
-from mockserver.storage import Database
+from mockserver.domain.store import Store, StoreContext
 
 JOB_KIND = "extract_v1"
 DEFAULT_AGENT_NAME = "_default"
@@ -114,26 +113,23 @@ def _without(value: Any, names: list[str]) -> Any:
     return value
 
 
-class ExtractionStore:
+class ExtractionStore(Store):
     AGENTS, JOBS, RUNS = "extraction_agents", "extraction_jobs", "extraction_runs"
 
     def __init__(
         self,
-        db: Database,
-        clock: Clock,
-        ids: IdFactory,
-        default_project_id: str,
+        context: StoreContext,
         files: FileStore,
         engine: JobEngine,
         unique_agent_names: bool = True,
         typed_schemas: bool = True,
     ):
-        self.agents_table = db.table(self.AGENTS)
-        self.jobs_table = db.table(self.JOBS)
-        self.runs_table = db.table(self.RUNS)
-        self.clock = clock
-        self.ids = ids
-        self.default_project_id = default_project_id
+        self.agents_table = context.db.table(self.AGENTS)
+        self.jobs_table = context.db.table(self.JOBS)
+        self.runs_table = context.db.table(self.RUNS)
+        self.clock = context.clock
+        self.ids = context.ids
+        self.default_project_id = context.default_project_id
         self.files = files
         self.engine = engine
         self.unique_agent_names = unique_agent_names

@@ -15,6 +15,8 @@ service's presigned S3 URLs, which clients fetch without authentication.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import logging
@@ -30,10 +32,9 @@ from typing import Any
 
 from tinydb.table import Document
 
-from mockserver.domain.clock import Clock, format_epoch
-from mockserver.domain.errors import AccessDenied, NotFound, PayloadTooLarge
-from mockserver.domain.ids import IdFactory
-from mockserver.storage import Database
+from mockserver.domain.clock import format_epoch
+from mockserver.domain.errors import AccessDenied, InvalidField, NotFound, PayloadTooLarge
+from mockserver.domain.store import Store, StoreContext
 
 log = logging.getLogger("llamacloud_mock.files")
 
@@ -144,28 +145,50 @@ class BlobStore:
         return len(orphans)
 
 
-class FileStore:
+class FileStore(Store):
     TABLE = "files"
 
     def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        ids: IdFactory,
-        default_project_id: str,
-        blob_folder: Path | None = None,
-        max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+        self, context: StoreContext, blob_folder: Path | None = None, max_file_size: int = DEFAULT_MAX_FILE_SIZE
     ):
-        self.table = db.table(self.TABLE)
-        self.clock = clock
-        self.ids = ids
-        self.default_project_id = default_project_id
+        self.table = context.db.table(self.TABLE)
+        self.clock = context.clock
+        self.ids = context.ids
+        self.default_project_id = context.default_project_id
         self.max_file_size = max_file_size
         self.blobs = BlobStore(blob_folder)
         self._records = self.table.documents()
         removed = self.blobs.remove_orphans(set(self._records))
         if removed:
             log.info("removed %d stored file(s) without metadata from %s", removed, blob_folder)
+
+    # ------------------------------------------------------------------ reset, snapshot, restore
+    def snapshot(self) -> dict[str, Any]:
+        """``files``: every file's bytes, base64, by file id."""
+        files = {}
+        for file_id in list(self._records):
+            try:
+                files[file_id] = base64.b64encode(self.blobs.get(file_id)).decode()
+            except (KeyError, FileNotFoundError):
+                continue  # bytes already gone: the record alone is kept, as the store holds it
+        return {"files": files}
+
+    def restoring(self, snapshot: dict[str, Any]) -> None:
+        try:
+            blobs = {
+                file_id: base64.b64decode(data, validate=True)
+                for file_id, data in (snapshot.get("files") or {}).items()
+            }
+        except (binascii.Error, ValueError, TypeError):
+            raise InvalidField(("body", "files"), "every file's content must be base64") from None
+        for file_id, content in blobs.items():
+            self.blobs.put(file_id, content)  # bytes before records, as at upload
+
+    def restored(self, snapshot: dict[str, Any]) -> None:
+        self.blobs.keep_only(set(snapshot.get("files") or {}))  # and old bytes removed after their records
+
+    def reset(self) -> None:
+        self.blobs.keep_only(set())  # after the records: a crash in between leaves orphans, removed at start
 
     # ------------------------------------------------------------------ CRUD
     def check_size(self, size: int) -> None:

@@ -30,9 +30,9 @@ from typing import Any
 
 from tinydb.table import Document
 
-from mockserver.domain.clock import Clock, format_epoch
+from mockserver.domain.clock import format_epoch
 from mockserver.domain.errors import Conflict, InvalidField, NotFound
-from mockserver.storage import Database
+from mockserver.domain.store import Store, StoreContext
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -188,14 +188,14 @@ def status_of(record: dict[str, Any]) -> JobStatus:
     )
 
 
-class JobEngine:
+class JobEngine(Store):
     """Lifecycle records of every job of every API, read lazily and controlled per job."""
 
     TABLE = "jobs"
 
-    def __init__(self, db: Database, clock: Clock, default_schedule: Schedule | None = None):
-        self.table = db.table(self.TABLE)
-        self.clock = clock
+    def __init__(self, context: StoreContext, default_schedule: Schedule | None = None):
+        self.table = context.db.table(self.TABLE)
+        self.clock = context.clock
         self.default_schedule = default_schedule or Schedule()
         self._records = self.table.documents()
 

@@ -17,9 +17,8 @@ from typing import Any
 from tinydb.table import Document
 
 from mockserver.domain import cursor
-from mockserver.domain.clock import Clock
 from mockserver.domain.errors import NotFound
-from mockserver.storage import Database
+from mockserver.domain.store import Store, StoreContext
 
 ORGANIZATION_ID = "00000000-0000-4000-8000-000000000000"
 DEFAULT_PROJECT_NAME = "Default"
@@ -39,13 +38,13 @@ def project_ids_of(*tables: Mapping[str, dict]) -> Callable[[], Iterable[str]]:
     return ids
 
 
-class ProjectStore:
+class ProjectStore(Store):
     TABLE = "projects"
 
-    def __init__(self, db: Database, clock: Clock, default_project_id: str, sources: Callable[[], Iterable[str]]):
-        self.table = db.table(self.TABLE)
-        self.clock = clock
-        self.default_project_id = default_project_id
+    def __init__(self, context: StoreContext, sources: Callable[[], Iterable[str]]):
+        self.table = context.db.table(self.TABLE)
+        self.clock = context.clock
+        self.default_project_id = context.default_project_id
         self.sources = sources
         self._projects = self.table.documents()
 

@@ -24,12 +24,10 @@ from typing import Any
 
 from tinydb.table import Document
 
-from mockserver.domain.clock import Clock
 from mockserver.domain.errors import NotFound
 from mockserver.domain.extraction import ExtractionStore
-from mockserver.domain.ids import IdFactory
 from mockserver.domain.jobs import ACTIVE, PARTIALLY_SUCCEEDED, QUEUED, SUCCEEDED
-from mockserver.storage import Database
+from mockserver.domain.store import StoreContext
 
 PENDING, PROCESSING, COMPLETED, FAILED = "pending", "processing", "completed", "failed"
 
@@ -38,12 +36,12 @@ class SeedExtractions:
     JOBS = "seed_extraction_jobs"
     AGENT_FIELDS = "seed_agent_fields"
 
-    def __init__(self, db: Database, clock: Clock, ids: IdFactory, store: ExtractionStore):
-        self.clock = clock
-        self.ids = ids
+    def __init__(self, context: StoreContext, store: ExtractionStore):
+        self.clock = context.clock
+        self.ids = context.ids
         self.store = store
-        self.jobs_table = db.table(self.JOBS)
-        self.fields_table = db.table(self.AGENT_FIELDS)
+        self.jobs_table = context.db.table(self.JOBS)
+        self.fields_table = context.db.table(self.AGENT_FIELDS)
         self._jobs = self.jobs_table.documents()
         self._fields = self.fields_table.documents()
 

@@ -49,10 +49,10 @@ import httpx
 from tinydb.table import Document
 
 from mockserver import __version__, jsonio
-from mockserver.domain.clock import Clock, format_epoch
+from mockserver.domain.clock import format_epoch
 from mockserver.domain.errors import NotFound
 from mockserver.domain.jobs import JobEngine, JobStatus
-from mockserver.storage import Database
+from mockserver.domain.store import Store, StoreContext
 
 log = logging.getLogger("llamacloud_mock.webhooks")
 
@@ -77,16 +77,14 @@ class JobKind:
     render: Callable[[str, JobStatus], dict[str, Any]]  # (job id, status as of the transition) -> data
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(Store):
     SUBSCRIPTIONS = "webhook_subscriptions"
     DELIVERIES = "webhook_deliveries"
 
-    def __init__(
-        self, db: Database, clock: Clock, engine: JobEngine, transport: httpx.AsyncBaseTransport | None = None
-    ):
-        self.subscriptions_table = db.table(self.SUBSCRIPTIONS)
-        self.deliveries_table = db.table(self.DELIVERIES)
-        self.clock = clock
+    def __init__(self, context: StoreContext, engine: JobEngine, transport: httpx.AsyncBaseTransport | None = None):
+        self.subscriptions_table = context.db.table(self.SUBSCRIPTIONS)
+        self.deliveries_table = context.db.table(self.DELIVERIES)
+        self.clock = context.clock
         self.engine = engine
         self._subscriptions = self.subscriptions_table.documents()
         self._deliveries = self.deliveries_table.documents()
@@ -95,7 +93,7 @@ class WebhookDispatcher:
         self._wake: asyncio.Event | None = None
         self._client: httpx.AsyncClient | None = None
         self.transport = transport  # tests: an httpx transport instead of the network
-        add_listener = getattr(clock, "add_listener", None)
+        add_listener = getattr(self.clock, "add_listener", None)
         if add_listener is not None:
             add_listener(self.poke)
 

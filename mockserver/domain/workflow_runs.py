@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING, Any
 from tinydb.table import Document
 
 from mockserver import jsonio
-from mockserver.domain.clock import Clock, format_epoch
+from mockserver.domain.clock import format_epoch
 from mockserver.domain.scenarios import Deployment, ScenarioError, Step, Workflow, not_an_object, render
+from mockserver.domain.store import Store, StoreContext
 
 if TYPE_CHECKING:
     from mockserver.storage import InPlaceTable
@@ -237,15 +238,18 @@ class Handler:
             self.ended.set()
 
 
-class WorkflowRuns:
-    """Every deployment's handlers, and the clock-driven progress of their runs."""
+class WorkflowRuns(Store):
+    """Every deployment's handlers, and the clock-driven progress of their runs.
+
+    With ``persisted`` (``--db``) every handler is a document of the table ``workflow_handlers``;
+    without, handlers live in memory only (a table would hold each event log twice for nothing).
+    """
 
     def __init__(
         self,
+        context: StoreContext,
         deployments: Iterable[Deployment],
-        clock: Clock,
-        id_seed: int | None = None,
-        table: InPlaceTable | None = None,
+        persisted: bool = False,
         max_ended: int = 100_000,
     ):
         self.deployments: dict[str, Deployment] = {}
@@ -257,17 +261,18 @@ class WorkflowRuns:
                     "one scenario file per deployment"
                 )
             self.deployments[deployment.name] = deployment
-        self.clock = clock
+        self.clock = context.clock
+        self.ids = context.ids
         self.handlers: dict[tuple[str, str], Handler] = {}  # (deployment, handler_id), in creation order
         self._due: list[tuple[float, int, str, str, int]] = []  # (instant, tie, deployment, handler_id, pc)
         self._tie = itertools.count()
-        self._random = random.Random(id_seed)
+        self._random = random.Random(self.ids.seed)  # handler ids: reproducible with --id-seed
         self._wake: asyncio.Event | None = None
         self._timer_task: asyncio.Task | None = None
-        self.table = table  # with --db: every handler, its log and where its run stands
+        self.table: InPlaceTable | None = context.db.table(WORKFLOW_HANDLERS) if persisted else None
         self.max_ended = max_ended
         self._ended: collections.deque[Handler] = collections.deque()  # oldest first: the first forgotten
-        add_listener = getattr(clock, "add_listener", None)
+        add_listener = getattr(self.clock, "add_listener", None)
         if add_listener is not None and self.deployments:
             add_listener(self._clock_moved)
         self.reload()
@@ -376,9 +381,10 @@ class WorkflowRuns:
         step = handler.workflow.steps[min(handler.pc, len(handler.workflow.steps) - 1)]
         self._fail(handler, step, message, self.clock.time())
 
-    def reset(self, id_seed: int | None = None) -> None:
-        """No handler left (streams still open end), handler ids from ``id_seed`` again."""
-        self._random = random.Random(id_seed)
+    def reset(self) -> None:
+        """No handler left (streams still open end), handler ids from the ids' seed again; before the
+        clock moves back, so that no run is left to move."""
+        self._random = random.Random(self.ids.seed)
         for handler in self.handlers.values():
             if not handler.done:
                 handler.status = CANCELLED
@@ -419,6 +425,9 @@ class WorkflowRuns:
         self._ended.append(handler)
         while len(self._ended) > self.max_ended:
             self._forget(self._ended.popleft())
+
+    def restored(self, snapshot: dict[str, Any]) -> None:
+        self.reload()
 
     def reload(self) -> None:
         """The handlers of the table (at start, after a restore); running ones go on from where they were."""
