@@ -30,8 +30,8 @@ from mockserver.domain.ids import IdFactory
 from mockserver.domain.jobs import JobEngine, Schedule
 from mockserver.domain.webhooks import BACKOFF, MAX_ATTEMPTS, WebhookDispatcher, signature
 from mockserver.storage import Database
+from tests.support import AUTH
 
-AUTH = {"Authorization": "Bearer test-key"}
 SCHEMA = {
     "type": "object",
     "required": ["vendor"],
