@@ -16,7 +16,7 @@ Anything else falls through, the body replayed, to connexion's stack, which answ
 does without this middleware: a request that does not validate, a multipart upload, an integer
 parameter to coerce, a path that routes nowhere. So every error still has one source, and this
 module can only change how fast a valid request is answered, never what it gets
-(tests/test_fastpath.py sends the same requests through both paths and compares the answers).
+(tests/http/test_fastpath.py sends the same requests through both paths and compares the answers).
 
 It sits outside connexion's error layers (they cost a tenth of a create), right after
 authentication: a handler's exception (a 404, a 409, a response that breaks the spec) is handed to
