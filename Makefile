@@ -112,7 +112,7 @@ test: test-unit test-ui test-sdk test-sdk-ts test-workflows test-agents test-exa
 # The dependency rules of ARCHITECTURE.md (import-linter's contracts in pyproject.toml), then the
 # unit suite on every supported Python the machine has (noxfile.py: one venv each under .nox/, two
 # workers each); a Python the machine lacks is skipped, and nox's summary says which ran. NOX_ARGS
-# picks, e.g. NOX_ARGS="-p 3.13" or NOX_ARGS="-p 3.12 -- tests/test_cli_startup.py".
+# picks, e.g. NOX_ARGS="-p 3.13" or NOX_ARGS="-p 3.12 -- tests/harness/test_cli_startup.py".
 NOX_ARGS ?=
 test-unit: install
 	$(BIN)/lint-imports --no-cache
@@ -225,7 +225,7 @@ contract: install
 	$(BIN)/llamacloud-mock contract --fake --report-dir reports/contract $(CONTRACT_ARGS)
 
 # The committed static diff of the published seed spec against our Extraction v1 spec
-# (tests/test_contract_diff.py fails when it is stale).
+# (tests/contracts/test_contract_diff.py fails when it is stale).
 seed-diff: install
 	$(BIN)/llamacloud-mock diff openapi/seed/llamaextract-api.yaml openapi/extraction_v1.yaml -o contracts/reports/seed-vs-real.md
 

@@ -46,7 +46,7 @@ def unit(session: nox.Session) -> None:
     """The unit suite (not the SDK, browser, workflow-server and docs-example suites: they have their own venvs).
 
     Arguments after ``--`` replace the default, the whole suite on two workers:
-    ``nox -p 3.12 -- tests/test_cli_startup.py``.
+    ``nox -p 3.12 -- tests/harness/test_cli_startup.py``.
     """
     session.install("-e", ".[dev,contract]")
     session.run(

@@ -52,7 +52,7 @@ def _specs_trusted():
     """Skip connexion's check of our specs against the OpenAPI metaschema while they are added.
 
     The check costs about 0.3 s at every start (a third of the start-up budget) and can only fail
-    on a spec edit: tests/test_specs.py runs it on every spec instead.
+    on a spec edit: tests/contracts/test_specs.py runs it on every spec instead.
     """
     own = OpenAPISpecification.__dict__.get("_validate_spec")  # usually inherited, so None
     OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: None)

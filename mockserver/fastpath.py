@@ -10,7 +10,7 @@ its body replayed, to connexion, which answers it as it does without this middle
 
 Placed after authentication, outside connexion's error layers: a handler's error (a 404, a 409, a
 response that breaks the spec) is rendered by the same handlers (mockserver/errors.py) as on
-connexion's path. tests/test_fastpath.py sends the same requests through both paths and compares
+connexion's path. tests/http/test_fastpath.py sends the same requests through both paths and compares
 the answers: this module changes how fast a request is answered, never what it gets.
 """
 

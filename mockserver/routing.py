@@ -9,7 +9,7 @@ A handler may also return a starlette Response (raw bytes, an empty 204), which 
 
 Multipart bodies reach handlers as connexion passes them: form fields in ``body`` (a dict),
 file parts as starlette ``UploadFile`` keyword arguments named after their fields.
-A handler takes exactly its operation's arguments, no ``**kwargs`` (tests/test_operation_sweep.py).
+A handler takes exactly its operation's arguments, no ``**kwargs`` (tests/contracts/test_operation_sweep.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Shared fixtures: the fake in-process (connexion's test client over the ASGI app)."""
+"""Shared fixtures: the fake in-process (connexion's test client over the ASGI app).
+
+Fixtures only: what tests import (constants, helpers) is in tests/support.py."""
 
 from __future__ import annotations
 
@@ -6,8 +8,7 @@ import pytest
 
 from mockserver.app import create_app
 from mockserver.config import Config
-
-AUTH = {"Authorization": "Bearer test-key"}
+from tests.support import AUTH
 
 
 @pytest.fixture

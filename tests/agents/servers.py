@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 
 from mockserver.testing import spawn_server
-from tests.workflows.servers import MOCK_PYTHON, appserver
+from tests.support import API_KEY, MOCK_PYTHON
+from tests.workflows.servers import appserver
 
 APP = Path(__file__).resolve().parent / "app"
 DEPLOYMENT = "agentsdemo"
-API_KEY = "test-key"
 START_TIMEOUT = 60.0
 
 

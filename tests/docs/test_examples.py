@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from mockserver.testing import run_server
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DOCS_URL = "http://127.0.0.1:4010"
 MARK = re.compile(r"<!-- run(?:: serve (?P<options>.*?))? -->")
 FENCE = re.compile(r"^" + MARK.pattern + r"\n```(?P<language>\w+)\n(?P<code>.*?)^```$", re.MULTILINE | re.DOTALL)

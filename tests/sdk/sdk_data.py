@@ -1,7 +1,4 @@
-"""Data both SDK suites use: six people and the filters that select among them.
-
-Imported as ``sdk_data`` (pytest puts tests/sdk on sys.path, as the rootdir of its conftest.py).
-"""
+"""Data both SDK suites use: six people and the filters that select among them."""
 
 # Six people, created in this order. The v2 and v01 suites query them with the same filters.
 PEOPLE = [

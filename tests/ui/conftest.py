@@ -4,7 +4,8 @@ Playwright's own browser download is not reachable from the machines this projec
 the tests launch the system's Chromium (`make test-ui` installs the `chromium` package when it is
 missing; LLAMACLOUD_MOCK_CHROMIUM names another executable). Each test gets a fresh fake on a free
 port and a fresh browser context (its own sessionStorage). With LLAMACLOUD_MOCK_SCREENSHOTS=DIR
-the tests also save the pictures of docs/img/ (`make screenshots`).
+the tests also save the pictures of docs/img/ (`make screenshots`). The helpers the tests import are
+in support.py.
 """
 
 from __future__ import annotations
@@ -14,15 +15,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from llama_cloud import LlamaCloud
 
 from bench.dashboard import CHROMIUM, launch_chromium
 from mockserver.testing import run_server
+from tests.support import ROOT
 
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = os.environ.get("LLAMACLOUD_MOCK_SCREENSHOTS")
 TIMEOUT_MS = 15_000  # what a live view may take to show a change on a busy, shared machine
 
 
@@ -42,7 +40,7 @@ def browser() -> Iterator:
         browser.close()
 
 
-WFDEMO = Path(__file__).resolve().parents[2] / "examples" / "workflows" / "wfdemo.yaml"
+WFDEMO = ROOT / "examples" / "workflows" / "wfdemo.yaml"
 
 
 @pytest.fixture
@@ -69,35 +67,3 @@ def page(browser):
     yield page
     context.close()
     assert errors == [], f"the dashboard's scripts failed: {errors}"
-
-
-def open_view(page, mock, view: str) -> None:
-    page.goto(f"{mock.url}/_mock/ui#/{view}")
-    page.wait_for_selector(f"main[data-ready='{view}']")
-
-
-def api(mock) -> httpx.Client:
-    """An HTTP client of the fake's public APIs, as an SDK calls them."""
-    return httpx.Client(base_url=mock.url, headers={"Authorization": f"Bearer {mock.api_key}"}, timeout=30)
-
-
-def sdk(mock) -> LlamaCloud:
-    """The official SDK (llama-cloud 2.x) pointed at the fake; no retries, so a failure shows at once."""
-    return LlamaCloud(api_key=mock.api_key, base_url=mock.url, max_retries=0)
-
-
-def screenshot(page, name: str) -> None:
-    if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"dashboard-{name}.png"))
-
-
-def accessibility_violations(page) -> list[dict]:
-    """axe-core's violations on the page as it is (axe-core from npm: tests/ui/package.json)."""
-    # evaluated through the browser's debugger protocol: the page's CSP allows no inline script
-    page.evaluate(AXE.read_text())
-    return page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-             .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))}))"""
-    )

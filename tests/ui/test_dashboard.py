@@ -13,11 +13,11 @@ import subprocess
 
 import httpx
 import pytest
-from conftest import accessibility_violations, api, open_view, screenshot, sdk
 from llama_cloud import InternalServerError
 from playwright.sync_api import expect
 
-AGENT_DATA = "/api/v1/beta/agent-data"
+from tests.support import AGENT_DATA
+from tests.ui.support import accessibility_violations, api, open_view, screenshot, sdk
 
 
 def records(n: int, deployment: str = "invoices-app", collection: str = "invoices") -> dict:

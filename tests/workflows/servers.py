@@ -29,14 +29,13 @@ from pathlib import Path
 import httpx
 
 from mockserver.testing import spawn_server, terminate
+from tests.support import MOCK_PYTHON, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 REAL_APP = Path(__file__).resolve().parent / "real_app"
 SCENARIO = ROOT / "examples" / "workflows" / "wfdemo.yaml"
 DEPLOYMENT = "wfdemo"
 START_TIMEOUT = 60.0
 
-MOCK_PYTHON = os.environ.get("LLAMACLOUD_MOCK_PYTHON") or str(ROOT / ".venv" / "bin" / "python")  # the fake's venv
 TARGETS = os.environ.get("WORKFLOWS_TARGETS", "real,fake").split(",")
 
 

@@ -18,7 +18,8 @@ from llama_cloud.core.api_error import ApiError  # noqa: E402
 from llama_cloud.errors import UnprocessableEntityError  # noqa: E402
 from llama_cloud_services.beta.agent_data import AsyncAgentDataClient, ExtractedData  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
-from sdk_data import PEOPLE, SHARED_FILTER_CASES  # noqa: E402
+
+from tests.sdk.sdk_data import PEOPLE, SHARED_FILTER_CASES  # noqa: E402
 
 
 class ExtractedPerson(BaseModel):  # seed 001

@@ -16,13 +16,15 @@ from typing import Literal
 
 import httpx
 import pytest
-from conftest import API_KEY, fake_server
 from llama_cloud import ExtractConfig, ExtractMode, ExtractTarget
 from llama_cloud.client import AsyncLlamaCloud
 from llama_cloud.core.api_error import ApiError
 from llama_cloud_services import LlamaExtract, SourceText
 from llama_cloud_services.beta.agent_data import AsyncAgentDataClient, ExtractedData
 from pydantic import BaseModel
+
+from tests.sdk.servers import fake_server
+from tests.support import API_KEY
 
 
 class LineItem(BaseModel):

@@ -18,9 +18,9 @@ from llama_cloud import (  # noqa: E402
 )
 from llama_cloud.types.beta.extracted_data import ExtractedData  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
-from sdk_data import PEOPLE, SHARED_FILTER_CASES  # noqa: E402
 
-DEFAULT_PROJECT_ID = "00000000-0000-4000-8000-000000000001"  # the fake's, for requests naming none
+from tests.sdk.sdk_data import PEOPLE, SHARED_FILTER_CASES  # noqa: E402
+from tests.support import DEFAULT_PROJECT_ID  # noqa: E402
 
 FILTER_CASES = {
     **SHARED_FILTER_CASES,

@@ -25,7 +25,6 @@ import pytest
 pytest.importorskip("llama_cloud", minversion="2")  # runs in the sdk-v2 venv (make test-sdk)
 
 import httpx  # noqa: E402
-from conftest import API_KEY, fake_server  # noqa: E402
 from llama_cloud import (  # noqa: E402
     AsyncLlamaCloud,
     ConflictError,
@@ -37,7 +36,9 @@ from llama_cloud import (  # noqa: E402
 from llama_cloud.types.beta.extracted_data import ExtractedData  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
-DEFAULT_PROJECT_ID = "00000000-0000-4000-8000-000000000001"
+from tests.sdk.servers import fake_server  # noqa: E402
+from tests.support import API_KEY, DEFAULT_PROJECT_ID  # noqa: E402
+
 INVOICE_TEXT = b"Vendor: Globex\nTotal: 1,250.00\nDate: 2024-01-15\n"
 POLL = {"polling_interval": 0.02, "backoff": "constant"}  # the clock decides, not the wait
 

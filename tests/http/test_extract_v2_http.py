@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import DEFAULT_PROJECT_ID as DEFAULT_PROJECT
+
 API = "/api/v2/extract"
 SCHEMA = {
     "type": "object",
@@ -36,7 +38,6 @@ JOB_FIELDS = {
     "metadata",
     "usage",
 }
-DEFAULT_PROJECT = "00000000-0000-4000-8000-000000000001"
 
 
 @pytest.fixture

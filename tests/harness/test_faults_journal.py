@@ -9,8 +9,7 @@ import pytest
 
 from mockserver.admin.journal import MAX_BODY_BYTES
 from mockserver.testing import in_process, run_server
-
-AGENT_DATA = "/api/v1/beta/agent-data"
+from tests.support import AGENT_DATA
 
 
 def ok(response) -> dict:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from mockserver.api.agent_data import AgentDataApi
 from mockserver.app import load_spec
 from mockserver.fastpath import FastPathMiddleware
-from tests.conftest import AUTH
+from tests.support import AUTH
 
 ITEMS = "/api/v1/beta/agent-data"
 CLOCK = {"now": "2031-01-01T00:00:00Z"}

@@ -1,6 +1,6 @@
 """The registry of APIs (mockserver/registry.py) is the one list: what it says is what is served.
 
-The toy API proves what adding an API takes: a spec (tests/toy/toy.yaml), its generated package
+The toy API proves what adding an API takes: a spec (tests/contracts/toy/toy.yaml), its generated package
 (`make generate` writes it; here codegen writes it in a temporary folder), an adapter (here, in this
 module) and one registry row, with no other file of the product touched. It is served (connexion
 and the fast path), its paths need the key its row says, and fault rules and the journal know its
@@ -19,8 +19,8 @@ from mockserver import codegen, registry
 from mockserver.app import create_app
 from mockserver.config import Config
 from mockserver.domain.errors import NotFound
+from tests.support import AUTH
 
-AUTH = {"Authorization": "Bearer test-key"}
 TOY_SPEC = Path(__file__).parent / "toy" / "toy.yaml"
 TOY = registry.Api("toy", "toy.yaml", adapter=f"{__name__}:adapter", auth=registry.Auth("/toy/"))
 

@@ -19,8 +19,7 @@ import httpx
 
 from mockserver import __version__
 from mockserver.testing import SERVING_LINE
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 
 def _project_files(into: Path) -> Path:

@@ -10,14 +10,13 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from mockserver.testing import run_server
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 WFDEMO = ROOT / "examples" / "workflows" / "wfdemo.yaml"
 EXTRA = """
 deployment: extra

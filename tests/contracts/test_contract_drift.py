@@ -1,7 +1,7 @@
 """The contract harness catches drift: each kind, with its operation and JSON path; none when there is none.
 
 The drifted target is the fake itself with a deliberate departure from its spec switched on
-(tests/drift.py, around the app), run in process over Schemathesis' ASGI transport with a few examples.
+(tests/contracts/drift.py, around the app), run in process over Schemathesis' ASGI transport with a few examples.
 """
 
 from __future__ import annotations

@@ -6,11 +6,9 @@ import pytest
 
 from mockserver.app import create_app
 from mockserver.config import Config
+from tests.support import AGENTS, AUTH, FILES
 
-AUTH = {"Authorization": "Bearer test-key"}
-AGENTS = "/api/v1/extraction/extraction-agents"
 JOBS = "/api/v1/extraction/jobs"
-FILES = "/api/v1/files"
 SCHEMA = {"type": "object", "properties": {"total": {"type": "number"}, "vendor": {"type": "string"}}}
 
 

@@ -6,9 +6,8 @@ import pytest
 
 from mockserver.app import create_app
 from mockserver.config import Config
+from tests.support import AUTH, FILES  # AUTH: for the apps these tests create themselves
 
-AUTH = {"Authorization": "Bearer test-key"}  # for the apps these tests create themselves
-FILES = "/api/v1/files"
 ALL_BYTES = bytes(range(256)) * 4
 
 

@@ -6,9 +6,9 @@ docs/reference/admin-api.md, is generated from the spec by `make docs`)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+
 QUICKSTART = ROOT / "examples" / "invoice-app" / "tests" / "v2" / "test_quickstart.py"
 ADMIN_GUIDE = [ROOT / "docs" / "admin.md", ROOT / "docs" / "jobs-and-clock.md"]
 

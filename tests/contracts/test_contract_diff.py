@@ -3,14 +3,12 @@ seed-vs-real report is current and shows the disagreements of wire-format.md sec
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from contracts import diff
 from mockserver.cli import main
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED = "openapi/seed/llamaextract-api.yaml"
 REAL = "openapi/extraction_v1.yaml"
 REPORT = ROOT / "contracts" / "reports" / "seed-vs-real.md"

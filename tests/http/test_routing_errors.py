@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-AGENTS = "/api/v1/extraction/extraction-agents"
+from tests.support import AGENTS
 
 
 @pytest.mark.parametrize(

@@ -31,8 +31,8 @@ from mockserver.domain.jobs import JobEngine, Schedule
 from mockserver.domain.store import StoreContext
 from mockserver.domain.webhooks import BACKOFF, MAX_ATTEMPTS, WebhookDispatcher, signature
 from mockserver.storage import Database
+from tests.support import AUTH
 
-AUTH = {"Authorization": "Bearer test-key"}
 SCHEMA = {
     "type": "object",
     "required": ["vendor"],

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.support import AGENTS, ROOT
 
-AGENTS = "/api/v1/extraction/extraction-agents"
 SCHEMA = {"type": "object", "properties": {"vendor": {"type": "string"}}}
 TEXT = b"Vendor: Globex\nTotal: 12\n"
 
@@ -17,7 +16,7 @@ def ok(response) -> dict:
 
 # the deployment of examples/workflows/wfdemo.yaml, when a server serves it
 WORKFLOWS = "/deployments/wfdemo"
-WORKFLOWS_SCENARIO = Path(__file__).resolve().parent.parent / "examples" / "workflows" / "wfdemo.yaml"
+WORKFLOWS_SCENARIO = ROOT / "examples" / "workflows" / "wfdemo.yaml"
 
 
 def populate(client, profile: str, project: str) -> dict[str, str]:

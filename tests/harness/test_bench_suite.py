@@ -8,7 +8,7 @@ from pathlib import Path
 from bench import suite
 from bench.report import FAIL, PASS
 from bench.wrk import merge
-from tests.test_bench_wrk import _run
+from tests.harness.test_bench_wrk import _run
 
 
 def rounds(*rps, cpu_us=None):

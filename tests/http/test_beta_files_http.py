@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import DEFAULT_PROJECT_ID as DEFAULT_PROJECT
+
 API = "/api/v1/beta/files"
-DEFAULT_PROJECT = "00000000-0000-4000-8000-000000000001"
 VIEW_FIELDS = {"id", "name", "project_id", "external_file_id", "file_type", "purpose", "expires_at", "last_modified_at"}
 
 

@@ -5,8 +5,7 @@ itself is tested in a browser: tests/ui/."""
 from __future__ import annotations
 
 from mockserver import __version__
-
-AGENT_DATA = "/api/v1/beta/agent-data"
+from tests.support import AGENT_DATA
 
 
 def ok(response) -> dict:

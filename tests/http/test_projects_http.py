@@ -4,8 +4,7 @@ project something was stored in."""
 from __future__ import annotations
 
 from mockserver.domain.projects import ORGANIZATION_ID
-
-DEFAULT_PROJECT = "00000000-0000-4000-8000-000000000001"
+from tests.support import DEFAULT_PROJECT_ID as DEFAULT_PROJECT
 
 
 def ok(response, status=200):

@@ -10,8 +10,8 @@ import pytest
 from mockserver.app import create_app
 from mockserver.config import Config
 from mockserver.domain.jobs import FAILED, RUNNING, Schedule
+from tests.support import AUTH  # for the apps these tests create themselves
 
-AUTH = {"Authorization": "Bearer test-key"}  # for the apps these tests create themselves
 API = "/api/v1/extraction"
 AGENTS = f"{API}/extraction-agents"
 SCHEMA = {

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "docs" / "upstream"
+from tests.support import ROOT
+
+SCRIPTS = ROOT / "docs" / "upstream"
 
 
 def run(script: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Deliberate drift: the fake departing from its own specs, on demand.
 
-A fixture of the contract harness's tests (tests/test_contract_drift.py), which wrap the fake in it
+A fixture of the contract harness's tests (tests/contracts/test_contract_drift.py), which wrap the fake in it
 to prove that each kind of drift a real API could show is caught and reported with its
 operation and JSON path: a field of the wrong type, a status code the spec does not declare, a
 required field missing, an enum value the spec does not list. Every drift is applied in one

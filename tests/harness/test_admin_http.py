@@ -9,14 +9,13 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
-from conftest import AUTH
 
 from mockserver import __version__
 from mockserver.admin.fixtures import FixtureFileError
 from mockserver.app import create_app
 from mockserver.config import Config
+from tests.support import AGENT_DATA, AUTH
 
-AGENT_DATA = "/api/v1/beta/agent-data"
 EXTRACTION = "/api/v1/extraction"
 START = "2030-01-01T00:00:00.000000Z"
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+
+from tests.support import ROOT
 
 
 def _serve(*args: str) -> subprocess.CompletedProcess:
@@ -112,7 +113,7 @@ def test_diff_of_what_is_not_a_spec_is_one_line(tmp_path, content, expected):
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
     )
     said = result.stderr.strip().splitlines()
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -121,7 +122,6 @@ def test_diff_of_what_is_not_a_spec_is_one_line(tmp_path, content, expected):
 
 def test_the_state_file_the_readme_suggests_is_ignored_by_git():
     """make serve DB=state.json: the file, its write-ahead log and its files folder stay out of git status."""
-    root = Path(__file__).resolve().parent.parent
     paths = ["state.json", "state.json.wal", "state.json.files/abc", "state.json.1234.tmp", "x.db.json.wal"]
-    result = subprocess.run(["git", "check-ignore", *paths], cwd=root, capture_output=True, text=True)
+    result = subprocess.run(["git", "check-ignore", *paths], cwd=ROOT, capture_output=True, text=True)
     assert result.stdout.split() == paths

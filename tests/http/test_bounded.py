@@ -23,8 +23,8 @@ from mockserver.admin.journal import MAX_BODY_BYTES, MAX_HEADER_BYTES
 from mockserver.app import create_app
 from mockserver.config import Config
 from mockserver.storage import COMPACT_MIN_BYTES, Database
+from tests.support import AUTH
 
-AUTH = {"Authorization": "Bearer test-key"}
 SCHEMA = {"type": "object", "required": ["vendor"], "properties": {"vendor": {"type": "string"}}}
 TEXT = b"Vendor: Globex\n"
 
