@@ -17,21 +17,23 @@ the answers: this module changes how fast a request is answered, never what it g
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from connexion.decorators.parameter import sanitized
-from connexion.middleware.abstract import SpecMiddleware
-from connexion.utils import is_null
+from connexion.json_schema import resolve_refs
+from connexion.utils import is_null, sort_routes
 from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import jsonio
 from mockserver.errors import ErrorRenderer
+from mockserver.registry import Route
 from mockserver.response_validation import JSON_MEDIA_TYPE, ResponseChecks
-from mockserver.routing import HTTP_METHODS, Binding, JsonResponse
+from mockserver.routing import Binding, Handlers, JsonResponse
 
 # the keywords a parameter's schema may have for the fast path to read it
 _PLAIN_STRING_KEYWORDS = frozenset({"description", "title", "example", "type", "nullable"})
@@ -175,39 +177,49 @@ class _Api:
         return cls(routes, re.compile(alternatives or r"(?!)"))
 
 
-class FastPathMiddleware(SpecMiddleware):
+class FastPathMiddleware:
     """Placed after authentication, outside connexion's error layers (mockserver/app.py).
-    ``error_handlers``: those connexion's error layers have (mockserver.errors.error_handlers)."""
 
-    def __init__(self, app: ASGIApp, error_handlers: list[tuple[Any, Any]], validate_responses: bool = False) -> None:
+    ``routes``: the route table (mockserver.registry.route_table); it serves those of the APIs in
+    ``handlers`` (API name -> the ``Handlers`` connexion resolves it with), reading each operation in
+    ``specs`` (API name -> its spec, as given to connexion). ``error_handlers``: those connexion's error
+    layers have (mockserver.errors.error_handlers).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: Iterable[Route],
+        specs: Mapping[str, dict],
+        handlers: Mapping[str, Handlers],
+        error_handlers: list[tuple[Any, Any]],
+        validate_responses: bool = False,
+    ) -> None:
         self.app = app
         self.render_error = ErrorRenderer(error_handlers)
         self.validate_responses = validate_responses
-        # base path -> the APIs mounted there, in the order connexion chains them
+        paths = {name: resolve_refs(specs[name])["paths"] for name in handlers}
+        apis: dict[str, list] = {name: [] for name in handlers}
+        for route in routes:
+            if route.api not in handlers:
+                continue  # an API serving itself (a layer): not connexion's either
+            bindings, table = handlers[route.api].bindings, handlers[route.api].operations_module
+            path_item = paths[route.api][table.OPERATIONS[route.operation_id].path]
+            binding = bindings.get(route.operation_id)
+            compiled = binding and compile_operation(path_item[route.method.lower()], path_item, binding)
+            regex, _, _ = compile_path(route.path)  # every parameter a string: those _readable accepts
+            apis[route.api].append((route.path.split("{")[0], regex, route.method, compiled or None))
+        # base path -> the APIs mounted there: connexion sorts the APIs (sort_apis_by_basepath) and
+        # chains those sharing a base path in that order; mockserver.routing.RoutingMiddleware mounts
+        # the longest base path first
+        base_path = {name: handlers[name].operations_module.BASE_PATH for name in handlers}
         self.mounts: dict[str, list[_Api]] = {}
+        for name in sort_routes(list(apis), key=lambda name: base_path[name] or "/"):
+            self.mounts.setdefault(base_path[name], []).append(_Api.of(apis[name]))
+        self.mounts = dict(sorted(self.mounts.items(), key=lambda item: -len(item[0])))
         # (method, path) -> what route() found, for paths without parameters ("/agent-data",
         # ":search"): routing one tries a regular expression per route sharing its prefix
         self._static: dict[tuple[str, str], tuple[CompiledOperation, dict[str, str]]] = {}
-
-    def add_api(self, specification, base_path: str | None = None, resolver=None, **kwargs) -> None:
-        base_path = specification.base_path if base_path is None else base_path
-        handlers = getattr(resolver, "function_resolver", resolver)
-        binding_of = getattr(handlers, "binding", None)
-        routes = []
-        for path, item in specification["paths"].items():
-            full_path = base_path.rstrip("/") + path
-            regex, _, _ = compile_path(full_path)  # every parameter a string: those _readable accepts
-            prefix = full_path.split("{")[0]
-            for method, operation in item.items():
-                if method.upper() not in HTTP_METHODS or not isinstance(operation, dict):
-                    continue
-                binding = binding_of(operation["operationId"]) if binding_of else None
-                compiled = binding and compile_operation(operation, item, binding)
-                routes.append((prefix, regex, method.upper(), compiled or None))
-        self.mounts.setdefault(base_path.rstrip("/"), []).append(_Api.of(routes))
-        self._static.clear()
-        # longest base path first, as mockserver.routing.RoutingMiddleware mounts them
-        self.mounts = dict(sorted(self.mounts.items(), key=lambda item: -len(item[0])))
 
     def route(self, method: str, path: str) -> tuple[CompiledOperation, dict[str, str]] | None:
         """The operation connexion's routing would pick, when the fast path serves it."""
