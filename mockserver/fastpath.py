@@ -164,26 +164,17 @@ def compile_operation(operation: dict, path_item: dict, binding: Binding) -> Com
     )
 
 
-@dataclass
-class _Api:
-    """One API's routes in connexion's order: (literal prefix, path regex, method, compiled operation or None)."""
-
-    routes: list[tuple[str, re.Pattern, str, CompiledOperation | None]]  # the prefix is tried first: cheaper
-    any_route: re.Pattern  # matches the paths of all routes at once: most requests skip most APIs with one match
-
-    @classmethod
-    def of(cls, routes: list[tuple[str, re.Pattern, str, CompiledOperation | None]]) -> _Api:
-        alternatives = "|".join(re.sub(r"\(\?P<\w+>", "(?:", regex.pattern) for _, regex, _, _ in routes)
-        return cls(routes, re.compile(alternatives or r"(?!)"))
+# one API's routes in connexion's order: (literal prefix, path regex, method, compiled operation or None)
+_Routes = list[tuple[str, re.Pattern, str, CompiledOperation | None]]
 
 
 class FastPathMiddleware:
     """Placed after authentication, outside connexion's error layers (mockserver/app.py).
 
-    ``routes``: the route table (mockserver.registry.route_table); it serves those of the APIs in
+    ``routes``: the route table (mockserver.registry.route_table), of which it serves the APIs in
     ``handlers`` (API name -> the ``Handlers`` connexion resolves it with), reading each operation in
-    ``specs`` (API name -> its spec, as given to connexion). ``error_handlers``: those connexion's error
-    layers have (mockserver.errors.error_handlers).
+    ``specs`` (API name -> its spec, as given to connexion). ``error_handlers``: those of connexion's
+    error layers (mockserver.errors.error_handlers).
     """
 
     def __init__(
@@ -199,30 +190,29 @@ class FastPathMiddleware:
         self.render_error = ErrorRenderer(error_handlers)
         self.validate_responses = validate_responses
         paths = {name: resolve_refs(specs[name])["paths"] for name in handlers}
-        apis: dict[str, list] = {name: [] for name in handlers}
-        for route in routes:
-            if route.api not in handlers:
-                continue  # an API serving itself (a layer): not connexion's either
-            bindings, table = handlers[route.api].bindings, handlers[route.api].operations_module
+        served: dict[str, _Routes] = {name: [] for name in handlers}
+        for route in (route for route in routes if route.api in handlers):  # not the layers': connexion's neither
+            table = handlers[route.api].operations_module
             path_item = paths[route.api][table.OPERATIONS[route.operation_id].path]
-            binding = bindings.get(route.operation_id)
+            binding = handlers[route.api].bindings.get(route.operation_id)
             compiled = binding and compile_operation(path_item[route.method.lower()], path_item, binding)
             regex, _, _ = compile_path(route.path)  # every parameter a string: those _readable accepts
-            apis[route.api].append((route.path.split("{")[0], regex, route.method, compiled or None))
-        # base path -> the APIs mounted there: connexion sorts the APIs (sort_apis_by_basepath) and
-        # chains those sharing a base path in that order; mockserver.routing.RoutingMiddleware mounts
-        # the longest base path first
+            served[route.api].append((route.path.split("{")[0], regex, route.method, compiled or None))
+        # base path -> its APIs, each with a regex matching all its paths (most requests skip most APIs
+        # with one match): connexion sorts the APIs (sort_apis_by_basepath) and chains those sharing a
+        # base path in that order; mockserver.routing.RoutingMiddleware mounts the longest first
         base_path = {name: handlers[name].operations_module.BASE_PATH for name in handlers}
-        self.mounts: dict[str, list[_Api]] = {}
-        for name in sort_routes(list(apis), key=lambda name: base_path[name] or "/"):
-            self.mounts.setdefault(base_path[name], []).append(_Api.of(apis[name]))
-        self.mounts = dict(sorted(self.mounts.items(), key=lambda item: -len(item[0])))
+        mounts: dict[str, list[tuple[re.Pattern, _Routes]]] = {}
+        for name in sort_routes(list(served), key=lambda name: base_path[name] or "/"):
+            any_route = "|".join(re.sub(r"\(\?P<\w+>", "(?:", regex.pattern) for _, regex, _, _ in served[name])
+            mounts.setdefault(base_path[name], []).append((re.compile(any_route), served[name]))
+        self.mounts = sorted(mounts.items(), key=lambda mount: -len(mount[0]))
         # (method, path) -> what route() found, for paths without parameters ("/agent-data",
         # ":search"): routing one tries a regular expression per route sharing its prefix
         self._static: dict[tuple[str, str], tuple[CompiledOperation, dict[str, str]]] = {}
 
     def route(self, method: str, path: str) -> tuple[CompiledOperation, dict[str, str]] | None:
-        """The operation connexion's routing would pick, when the fast path serves it."""
+        """The operation connexion's routing would pick, and the path's parameters, when the fast path serves it."""
         found = self._static.get((method, path))
         if found is None:
             found = self._route(method, path)
@@ -231,68 +221,48 @@ class FastPathMiddleware:
         return found
 
     def _route(self, method: str, path: str) -> tuple[CompiledOperation, dict[str, str]] | None:
-        """What ``route`` answers, worked out.
+        """What ``route`` answers, worked out as starlette routes connexion's mounts.
 
-        Mounts: the first whose base path prefixes the path. Within it, APIs are chained: the
-        first route matching path and method wins; a route of an API that matches the path but
-        not the method makes that API answer 405 (starlette's partial match), so it is connexion's.
+        The first mount whose base path prefixes the path; in it, the APIs in turn: the first route
+        matching path and method wins; a route matching the path but not the method makes that API
+        answer 405 (starlette's partial match), so the request is connexion's.
         """
         if "\n" in path:
             return None  # starlette's mount pattern (".*") stops at a newline: never routed as written
-        for base_path, apis in self.mounts.items():
-            if not path.startswith(base_path + "/"):
+        apis = next((apis for base_path, apis in self.mounts if path.startswith(base_path + "/")), [])
+        for any_route, routes in apis:
+            if any_route.match(path) is None:
                 continue
-            for api in apis:
-                if api.any_route.match(path) is None:
-                    continue
-                partial = False
-                for prefix, regex, route_method, compiled in api.routes:
-                    if not path.startswith(prefix):
-                        continue
-                    match = regex.match(path)
-                    if match is None:
-                        continue
-                    if route_method != method:
-                        partial = True
-                        continue
+            partial = False
+            for prefix, regex, route_method, compiled in routes:
+                match = regex.match(path) if path.startswith(prefix) else None
+                if match is not None and route_method == method:
                     return (compiled, match.groupdict()) if compiled is not None else None
-                if partial:
-                    return None
-            return None
+                partial = partial or match is not None
+            if partial:
+                return None
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         routed = self.route(scope["method"], scope["path"]) if scope["type"] == "http" else None
         if routed is None:
-            await self.app(scope, receive, send)
-            return
+            return await self.app(scope, receive, send)
+        operation, path_params = routed
         received: list[Message] = []  # what was read of the body, replayed to connexion
         try:
-            response = await self._answer(*routed, scope, receive, received)
+            headers = dict(reversed(scope["headers"]))  # the first of repeated headers wins, as in starlette
+            params = operation.arguments(scope, path_params, headers)
+            if operation.body_media_types is not None:
+                params["body"] = await operation.body(headers, receive, received)
+            result = await operation.binding.result(params, scope)
+            response = result if isinstance(result, Response) else JsonResponse(result)
+            if self.validate_responses:
+                operation.responses.check(response, result)
         except FallThrough:
-            await self.app(scope, _replay(received, receive), send)
-            return
+            return await self.app(scope, _replay(received, receive), send)
         except Exception as error:  # noqa: BLE001 - a handler's (404, 409...) or a response check's
             response = self.render_error(scope, error)
         await response(scope, receive, send)
-
-    async def _answer(
-        self,
-        operation: CompiledOperation,
-        path_params: dict[str, str],
-        scope: Scope,
-        receive: Receive,
-        received: list[Message],
-    ) -> Response:
-        headers = dict(reversed(scope["headers"]))  # the first of repeated headers wins, as in starlette
-        params = operation.arguments(scope, path_params, headers)
-        if operation.body_media_types is not None:
-            params["body"] = await operation.body(headers, receive, received)
-        result = await operation.binding.result(params, scope)
-        response = result if isinstance(result, Response) else JsonResponse(result)
-        if self.validate_responses:
-            operation.responses.check(response, result)
-        return response
 
 
 def _replay(received: list[Message], receive: Receive) -> Receive:
