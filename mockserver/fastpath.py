@@ -2,11 +2,14 @@
 connexion's per-request work (request objects, jsonschema validators and function signatures
 built for every request: 0.6 ms of a 0.7 ms request, profiled under ``make bench``).
 
-It serves a request itself only when it is certain connexion would accept it and call the handler
-with the same arguments: every parameter in the path, the query or a header, a plain string, or a
-query integer or boolean with at most an enum, bounds and a default; a body, if any, JSON of a
-declared JSON media type that passes the operation's generated model. Anything else falls through,
-its body replayed, to connexion, which answers it as it does without this middleware.
+Its routes are the route table ``create_app`` builds (mockserver.registry.route_table), tried in
+the order connexion's routing tries them; its handlers are the ``Binding``s of the ``Handlers``
+connexion resolves with. It serves a request itself only when it is certain connexion would route
+and accept it and call the handler with the same arguments: every parameter in the path, the query
+or a header, a plain string, or a query integer or boolean with at most an enum, bounds and a
+default; a body, if any, JSON of a declared JSON media type that passes the operation's generated
+model. Anything else falls through, its body replayed, to connexion, which answers it as it does
+without this middleware.
 
 Placed after authentication, outside connexion's error layers: a handler's error (a 404, a 409, a
 response that breaks the spec) is rendered by the same handlers (mockserver/errors.py) as on
