@@ -194,13 +194,13 @@ class FastPathMiddleware:
         self.validate_responses = validate_responses
         paths = {name: resolve_refs(specs[name])["paths"] for name in handlers}
         served: dict[str, _Routes] = {name: [] for name in handlers}
-        for route in (route for route in routes if route.api in handlers):  # not the layers': connexion's neither
+        for route in (route for route in routes if route.api in handlers):  # not a layer's: it serves itself
             table = handlers[route.api].operations_module
             path_item = paths[route.api][table.OPERATIONS[route.operation_id].path]
             binding = handlers[route.api].bindings.get(route.operation_id)
             compiled = binding and compile_operation(path_item[route.method.lower()], path_item, binding)
             regex, _, _ = compile_path(route.path)  # every parameter a string: those _readable accepts
-            served[route.api].append((route.path.split("{")[0], regex, route.method, compiled or None))
+            served[route.api].append((route.path.split("{")[0], regex, route.method, compiled))
         # base path -> its APIs, each with a regex matching all its paths (most requests skip most APIs
         # with one match): connexion sorts the APIs (sort_apis_by_basepath) and chains those sharing a
         # base path in that order; mockserver.routing.RoutingMiddleware mounts the longest first
