@@ -72,10 +72,13 @@ def create_app(
     config = config or Config()
     state = state or FakeState(config)
     profile = registry.profile(config.profile, apis)
-    # the one route table: which operation a request is, for fault rules and the journal
-    # (mockserver/admin/operations.py), built on first use (only they need it)
-    routes = registry.route_table(api for api in profile.apis if not api.controls)
-    state.operations = functools.cache(functools.partial(OperationIndex, routes))
+    # the one route table: what the fast path routes, and which operation a request is for fault
+    # rules and the journal (mockserver/admin/operations.py; built on first use: only they need it)
+    routes = registry.route_table(profile.apis)
+    controls = {api.name for api in profile.apis if api.controls}
+    state.operations = functools.cache(
+        functools.partial(OperationIndex, [route for route in routes if route.api not in controls])
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -105,19 +108,31 @@ def create_app(
     # errors with the same handlers (mockserver/fastpath.py).
     layers = [door, harness, functools.partial(BearerAuthMiddleware, api_keys=config.api_keys, rules=profile.auth)]
     layers += [functools.partial(api.make_layer, state=state) for api in profile.apis if api.layer]
+    # the APIs connexion serves: their specs, and their handlers (one binding per operation,
+    # connexion's and the fast path's)
+    specs: dict[str, dict] = {}
+    resolvers: dict[str, Handlers] = {}
+    for api in (api for api in profile.apis if not api.layer):
+        adapter = api.make_adapter(state)
+        specs[api.name] = api.document()
+        resolvers[api.name] = Handlers(lenient(adapter, state) if config.lenient else adapter, api.operations)
     if config.fast_path:
         fast_path = functools.partial(
-            FastPathMiddleware, error_handlers=handlers, validate_responses=config.validate_responses
+            FastPathMiddleware,
+            routes=routes,
+            specs=specs,
+            handlers=resolvers,
+            error_handlers=handlers,
+            validate_responses=config.validate_responses,
         )
         layers.append(fast_path)
     layers.insert(0, DashboardMiddleware)  # before all: the dashboard's pages (mockserver/ui) need no key
     app = AsyncApp(__name__, specification_dir=OPENAPI_DIR, lifespan=lifespan, middlewares=[*layers, *MIDDLEWARES])
     with _specs_trusted():
-        for api in (api for api in profile.apis if not api.layer):
-            adapter = api.make_adapter(state)
+        for name, spec in specs.items():
             app.add_api(
-                api.document(),
-                resolver=Handlers(lenient(adapter, state) if config.lenient else adapter, api.operations),
+                spec,
+                resolver=resolvers[name],
                 validate_responses=config.validate_responses,
                 validator_map=VALIDATOR_MAP,
             )

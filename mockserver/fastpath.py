@@ -2,11 +2,14 @@
 connexion's per-request work (request objects, jsonschema validators and function signatures
 built for every request: 0.6 ms of a 0.7 ms request, profiled under ``make bench``).
 
-It serves a request itself only when it is certain connexion would accept it and call the handler
-with the same arguments: every parameter in the path, the query or a header, a plain string, or a
-query integer or boolean with at most an enum, bounds and a default; a body, if any, JSON of a
-declared JSON media type that passes the operation's generated model. Anything else falls through,
-its body replayed, to connexion, which answers it as it does without this middleware.
+Its routes are the route table ``create_app`` builds (mockserver.registry.route_table), tried in
+the order connexion's routing tries them; its handlers are the ``Binding``s of the ``Handlers``
+connexion resolves with. It serves a request itself only when it is certain connexion would route
+and accept it and call the handler with the same arguments: every parameter in the path, the query
+or a header, a plain string, or a query integer or boolean with at most an enum, bounds and a
+default; a body, if any, JSON of a declared JSON media type that passes the operation's generated
+model. Anything else falls through, its body replayed, to connexion, which answers it as it does
+without this middleware.
 
 Placed after authentication, outside connexion's error layers: a handler's error (a 404, a 409, a
 response that breaks the spec) is rendered by the same handlers (mockserver/errors.py) as on
@@ -17,21 +20,23 @@ the answers: this module changes how fast a request is answered, never what it g
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from connexion.decorators.parameter import sanitized
-from connexion.middleware.abstract import SpecMiddleware
-from connexion.utils import is_null
+from connexion.json_schema import resolve_refs
+from connexion.utils import is_null, sort_routes
 from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import jsonio
 from mockserver.errors import ErrorRenderer
+from mockserver.registry import Route
 from mockserver.response_validation import JSON_MEDIA_TYPE, ResponseChecks
-from mockserver.routing import HTTP_METHODS, Binding, JsonResponse
+from mockserver.routing import Binding, Handlers, JsonResponse
 
 # the keywords a parameter's schema may have for the fast path to read it
 _PLAIN_STRING_KEYWORDS = frozenset({"description", "title", "example", "type", "nullable"})
@@ -162,55 +167,55 @@ def compile_operation(operation: dict, path_item: dict, binding: Binding) -> Com
     )
 
 
-@dataclass
-class _Api:
-    """One API's routes in connexion's order: (literal prefix, path regex, method, compiled operation or None)."""
-
-    routes: list[tuple[str, re.Pattern, str, CompiledOperation | None]]  # the prefix is tried first: cheaper
-    any_route: re.Pattern  # matches the paths of all routes at once: most requests skip most APIs with one match
-
-    @classmethod
-    def of(cls, routes: list[tuple[str, re.Pattern, str, CompiledOperation | None]]) -> _Api:
-        alternatives = "|".join(re.sub(r"\(\?P<\w+>", "(?:", regex.pattern) for _, regex, _, _ in routes)
-        return cls(routes, re.compile(alternatives or r"(?!)"))
+# one API's routes in connexion's order: (literal prefix, path regex, method, compiled operation or None)
+_Routes = list[tuple[str, re.Pattern, str, CompiledOperation | None]]
 
 
-class FastPathMiddleware(SpecMiddleware):
+class FastPathMiddleware:
     """Placed after authentication, outside connexion's error layers (mockserver/app.py).
-    ``error_handlers``: those connexion's error layers have (mockserver.errors.error_handlers)."""
 
-    def __init__(self, app: ASGIApp, error_handlers: list[tuple[Any, Any]], validate_responses: bool = False) -> None:
+    ``routes``: the route table (mockserver.registry.route_table), of which it serves the APIs in
+    ``handlers`` (API name -> the ``Handlers`` connexion resolves it with), reading each operation in
+    ``specs`` (API name -> its spec, as given to connexion). ``error_handlers``: those of connexion's
+    error layers (mockserver.errors.error_handlers).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: Iterable[Route],
+        specs: Mapping[str, dict],
+        handlers: Mapping[str, Handlers],
+        error_handlers: list[tuple[Any, Any]],
+        validate_responses: bool = False,
+    ) -> None:
         self.app = app
         self.render_error = ErrorRenderer(error_handlers)
         self.validate_responses = validate_responses
-        # base path -> the APIs mounted there, in the order connexion chains them
-        self.mounts: dict[str, list[_Api]] = {}
+        paths = {name: resolve_refs(specs[name])["paths"] for name in handlers}
+        served: dict[str, _Routes] = {name: [] for name in handlers}
+        for route in (route for route in routes if route.api in handlers):  # not a layer's: it serves itself
+            table = handlers[route.api].operations_module
+            path_item = paths[route.api][table.OPERATIONS[route.operation_id].path]
+            binding = handlers[route.api].bindings.get(route.operation_id)
+            compiled = binding and compile_operation(path_item[route.method.lower()], path_item, binding)
+            regex, _, _ = compile_path(route.path)  # every parameter a string: those _readable accepts
+            served[route.api].append((route.path.split("{")[0], regex, route.method, compiled))
+        # base path -> its APIs, each with a regex matching all its paths (most requests skip most APIs
+        # with one match): connexion sorts the APIs (sort_apis_by_basepath) and chains those sharing a
+        # base path in that order; mockserver.routing.RoutingMiddleware mounts the longest first
+        base_path = {name: handlers[name].operations_module.BASE_PATH for name in handlers}
+        mounts: dict[str, list[tuple[re.Pattern, _Routes]]] = {}
+        for name in sort_routes(list(served), key=lambda name: base_path[name] or "/"):
+            any_route = "|".join(re.sub(r"\(\?P<\w+>", "(?:", regex.pattern) for _, regex, _, _ in served[name])
+            mounts.setdefault(base_path[name], []).append((re.compile(any_route), served[name]))
+        self.mounts = sorted(mounts.items(), key=lambda mount: -len(mount[0]))
         # (method, path) -> what route() found, for paths without parameters ("/agent-data",
         # ":search"): routing one tries a regular expression per route sharing its prefix
         self._static: dict[tuple[str, str], tuple[CompiledOperation, dict[str, str]]] = {}
 
-    def add_api(self, specification, base_path: str | None = None, resolver=None, **kwargs) -> None:
-        base_path = specification.base_path if base_path is None else base_path
-        handlers = getattr(resolver, "function_resolver", resolver)
-        binding_of = getattr(handlers, "binding", None)
-        routes = []
-        for path, item in specification["paths"].items():
-            full_path = base_path.rstrip("/") + path
-            regex, _, _ = compile_path(full_path)  # every parameter a string: those _readable accepts
-            prefix = full_path.split("{")[0]
-            for method, operation in item.items():
-                if method.upper() not in HTTP_METHODS or not isinstance(operation, dict):
-                    continue
-                binding = binding_of(operation["operationId"]) if binding_of else None
-                compiled = binding and compile_operation(operation, item, binding)
-                routes.append((prefix, regex, method.upper(), compiled or None))
-        self.mounts.setdefault(base_path.rstrip("/"), []).append(_Api.of(routes))
-        self._static.clear()
-        # longest base path first, as mockserver.routing.RoutingMiddleware mounts them
-        self.mounts = dict(sorted(self.mounts.items(), key=lambda item: -len(item[0])))
-
     def route(self, method: str, path: str) -> tuple[CompiledOperation, dict[str, str]] | None:
-        """The operation connexion's routing would pick, when the fast path serves it."""
+        """The operation connexion's routing would pick, and the path's parameters, when the fast path serves it."""
         found = self._static.get((method, path))
         if found is None:
             found = self._route(method, path)
@@ -219,68 +224,48 @@ class FastPathMiddleware(SpecMiddleware):
         return found
 
     def _route(self, method: str, path: str) -> tuple[CompiledOperation, dict[str, str]] | None:
-        """What ``route`` answers, worked out.
+        """What ``route`` answers, worked out as starlette routes connexion's mounts.
 
-        Mounts: the first whose base path prefixes the path. Within it, APIs are chained: the
-        first route matching path and method wins; a route of an API that matches the path but
-        not the method makes that API answer 405 (starlette's partial match), so it is connexion's.
+        The first mount whose base path prefixes the path; in it, the APIs in turn: the first route
+        matching path and method wins; a route matching the path but not the method makes that API
+        answer 405 (starlette's partial match), so the request is connexion's.
         """
         if "\n" in path:
             return None  # starlette's mount pattern (".*") stops at a newline: never routed as written
-        for base_path, apis in self.mounts.items():
-            if not path.startswith(base_path + "/"):
+        apis = next((apis for base_path, apis in self.mounts if path.startswith(base_path + "/")), [])
+        for any_route, routes in apis:
+            if any_route.match(path) is None:
                 continue
-            for api in apis:
-                if api.any_route.match(path) is None:
-                    continue
-                partial = False
-                for prefix, regex, route_method, compiled in api.routes:
-                    if not path.startswith(prefix):
-                        continue
-                    match = regex.match(path)
-                    if match is None:
-                        continue
-                    if route_method != method:
-                        partial = True
-                        continue
+            partial = False
+            for prefix, regex, route_method, compiled in routes:
+                match = regex.match(path) if path.startswith(prefix) else None
+                if match is not None and route_method == method:
                     return (compiled, match.groupdict()) if compiled is not None else None
-                if partial:
-                    return None
-            return None
+                partial = partial or match is not None
+            if partial:
+                return None
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         routed = self.route(scope["method"], scope["path"]) if scope["type"] == "http" else None
         if routed is None:
-            await self.app(scope, receive, send)
-            return
+            return await self.app(scope, receive, send)
+        operation, path_params = routed
         received: list[Message] = []  # what was read of the body, replayed to connexion
         try:
-            response = await self._answer(*routed, scope, receive, received)
+            headers = dict(reversed(scope["headers"]))  # the first of repeated headers wins, as in starlette
+            params = operation.arguments(scope, path_params, headers)
+            if operation.body_media_types is not None:
+                params["body"] = await operation.body(headers, receive, received)
+            result = await operation.binding.result(params, scope)
+            response = result if isinstance(result, Response) else JsonResponse(result)
+            if self.validate_responses:
+                operation.responses.check(response, result)
         except FallThrough:
-            await self.app(scope, _replay(received, receive), send)
-            return
+            return await self.app(scope, _replay(received, receive), send)
         except Exception as error:  # noqa: BLE001 - a handler's (404, 409...) or a response check's
             response = self.render_error(scope, error)
         await response(scope, receive, send)
-
-    async def _answer(
-        self,
-        operation: CompiledOperation,
-        path_params: dict[str, str],
-        scope: Scope,
-        receive: Receive,
-        received: list[Message],
-    ) -> Response:
-        headers = dict(reversed(scope["headers"]))  # the first of repeated headers wins, as in starlette
-        params = operation.arguments(scope, path_params, headers)
-        if operation.body_media_types is not None:
-            params["body"] = await operation.body(headers, receive, received)
-        result = await operation.binding.result(params, scope)
-        response = result if isinstance(result, Response) else JsonResponse(result)
-        if self.validate_responses:
-            operation.responses.check(response, result)
-        return response
 
 
 def _replay(received: list[Message], receive: Receive) -> Receive:

@@ -133,23 +133,23 @@ class Handlers:
     """operationId -> handler for one API: the method of the same name on its adapter object
     (mockserver/api/), or, when there is none yet, the generated stub that answers 501.
 
-    connexion calls it as its function resolver; the fast path asks it for ``binding``s.
+    connexion calls it as its function resolver; the fast path reads the same ``bindings``: one per
+    operation, whichever path a request takes.
     """
 
     def __init__(self, adapter: object, operations_module: ModuleType):
-        self.adapter = adapter
         self.operations_module = operations_module
-
-    def binding(self, operation_id: str) -> Binding | None:
-        handler = getattr(self.adapter, operation_id, None)
-        if handler is None:
-            return None
-        operation = self.operations_module.OPERATIONS[operation_id]
-        names_project = "project_id" in inspect.signature(handler).parameters
-        return Binding(handler, operation, names_project and "{project_id}" not in operation.path)
+        self.bindings: dict[str, Binding] = {}
+        for operation_id, operation in operations_module.OPERATIONS.items():
+            handler = getattr(adapter, operation_id, None)
+            if handler is not None:
+                names_project = "project_id" in inspect.signature(handler).parameters
+                self.bindings[operation_id] = Binding(
+                    handler, operation, names_project and "{project_id}" not in operation.path
+                )
 
     def __call__(self, operation_id: str) -> Callable:
-        binding = self.binding(operation_id)
+        binding = self.bindings.get(operation_id)
         if binding is None:
             return getattr(self.operations_module, operation_id)
 

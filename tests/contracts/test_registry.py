@@ -19,6 +19,7 @@ from mockserver import codegen, registry
 from mockserver.app import create_app
 from mockserver.config import Config
 from mockserver.domain.errors import NotFound
+from mockserver.fastpath import FastPathMiddleware
 from tests.support import AUTH
 
 TOY_SPEC = Path(__file__).parent / "toy" / "toy.yaml"
@@ -74,6 +75,17 @@ def test_a_registered_api_is_served(toy_client):
     assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "name"]
     # the APIs already there are still served beside it
     assert toy_client.get("/api/v1/projects").status_code == 200
+
+
+def test_the_fast_path_routes_it_from_the_route_table(toy_package):
+    app = create_app(Config(fast_path=True), apis=(*registry.APIS, TOY))
+    with app.test_client(headers=AUTH) as client:
+        client.get("/api/v1/projects")  # builds the middleware stack
+        stack = client.app.middleware.middleware_stack
+        fast_path = next(layer for layer in stack if isinstance(layer, FastPathMiddleware))
+        assert fast_path.route("GET", "/toy/things/thing-1")[0].operation_id == "get_toy_thing"
+        assert fast_path.route("POST", "/toy/things")[0].operation_id == "create_toy_thing"
+        assert fast_path.route("DELETE", "/toy/things/thing-1") is None  # a method it does not have: connexion's 405
 
 
 def test_its_paths_need_the_key_its_row_says(toy_client):
