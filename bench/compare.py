@@ -2,14 +2,18 @@
 
 For a change that must not move the figures (a refactoring), or one that should: every row of
 the two runs, matched by section and measurement, with both figures, the change of the judged
-value where both runs have one in the same unit, and both verdicts. Rows only one run has are
-listed too, so a section that stopped reporting shows. The table is Markdown, to paste into a
-pull request or the docs.
+value where both runs have one in the same unit, and both verdicts. A value without a unit is a
+relative cost (0.10: +10% over the same work without the feature), so its change is given in
+percentage points, not as a percentage of a percentage. Rows are matched by their label, else by
+their label with its numbers left out ("RSS per extraction job (22,292 created in 10 s)" counts what
+the run managed); rows only one run has are listed too, so a section that stopped reporting shows.
+The table is Markdown, to paste into a pull request or the docs.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +24,24 @@ def _rows(document: dict) -> dict[tuple[str, str], dict]:
     return {(row["target"], row["label"]): row for row in document.get("rows", [])}
 
 
+def _without_numbers(key: tuple[str, str]) -> tuple[str, str]:
+    return key[0], re.sub(r"\d[\d,.]*", "#", key[1])
+
+
+def _pairs(old: dict, new: dict) -> list[tuple[dict | None, dict | None]]:
+    """Rows of both runs paired: by label, then the rest by label without numbers; the earlier run's order."""
+    unmatched = {_without_numbers(key): key for key in new if key not in old}
+    pairs, taken = [], set()
+    for key, row in old.items():
+        match = key if key in new else unmatched.get(_without_numbers(key))
+        if match is not None and match not in taken:
+            taken.add(match)
+            pairs.append((row, new[match]))
+        else:
+            pairs.append((row, None))
+    return pairs + [(None, row) for key, row in new.items() if key not in taken]
+
+
 def change(before: dict | None, after: dict | None) -> str:
     """After against before, as a signed percentage of the before value; "" when not comparable."""
     if not before or not after:
@@ -27,6 +49,8 @@ def change(before: dict | None, after: dict | None) -> str:
     a, b = before.get("value"), after.get("value")
     if not isinstance(a, int | float) or not isinstance(b, int | float) or before.get("unit") != after.get("unit"):
         return ""
+    if before.get("unit") == "":  # a relative cost
+        return f"{(b - a) * 100:+.1f} pts"
     if a == 0:
         return "=" if b == 0 else ""
     return f"{(b - a) / abs(a) * 100:+.1f}%"
@@ -48,8 +72,7 @@ def _run_line(name: str, document: dict) -> str:
 
 
 def compare(before: dict, after: dict) -> str:
-    old, new = _rows(before), _rows(after)
-    keys = list(old) + [key for key in new if key not in old]
+    pairs = _pairs(_rows(before), _rows(after))
     lines = [
         _run_line("before", before),
         _run_line("after", after),
@@ -57,12 +80,11 @@ def compare(before: dict, after: dict) -> str:
         "| # | measurement | before | after | change | result |",
         "|---|---|---|---|---|---|",
     ]
-    for key in keys:
-        a, b = old.get(key), new.get(key)
-        result = " → ".join(row["status"] for row in (a, b) if row) if a and b else (a or b)["status"]
+    for a, b in pairs:
+        result = f"{a['status']} → {b['status']}" if a and b else (a or b)["status"]
         cells = (
-            key[0],
-            key[1],
+            (a or b)["target"],
+            (b or a)["label"],
             a["figure"] if a else "(not run)",
             b["figure"] if b else "(not run)",
             change(a, b),

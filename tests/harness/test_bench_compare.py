@@ -52,6 +52,21 @@ def test_rows_are_matched_by_section_and_label_with_the_change_of_their_value():
     ]
 
 
+def test_a_label_that_counts_what_its_run_did_is_matched_without_its_numbers():
+    before = _run("a", [_row("7", "RSS per job (22,292 created)", "3.9 KiB", 3.9, "KiB"), _row("7", "#1,000", "1", 1)])
+    after = _run("b", [_row("7", "#1,000", "2", 2), _row("7", "RSS per job (25,593 created)", "3.8 KiB", 3.8, "KiB")])
+    table = compare.compare(before, after).splitlines()[5:]
+    assert table == [
+        "| 7 | RSS per job (25,593 created) | 3.9 KiB | 3.8 KiB | -2.6% | info → info |",
+        "| 7 | #1,000 | 1 | 2 | +100.0% | info → info |",
+    ]
+
+
+def test_a_relative_cost_changes_in_percentage_points():
+    # section 6: +10% for response validation before, +15.5% after: 5.5 points, not +55%
+    assert compare.change(_row("6", "cost", "+10%", 0.10, ""), _row("6", "cost", "+15.5%", 0.155, "")) == "+5.5 pts"
+
+
 def test_values_in_different_units_or_missing_are_not_compared():
     assert compare.change(_row("1", "a", "1 ms", 1.0, "ms"), _row("1", "a", "1 s", 1.0, "s")) == ""
     assert compare.change(_row("1", "a", "-", None), _row("1", "a", "2 ms", 2.0)) == ""
