@@ -13,10 +13,8 @@ import asyncio
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -31,7 +29,7 @@ from mockserver.domain.jobs import JobEngine, Schedule
 from mockserver.domain.store import StoreContext
 from mockserver.domain.webhooks import BACKOFF, MAX_ATTEMPTS, WebhookDispatcher, signature
 from mockserver.storage import Database
-from tests.support import AUTH
+from tests.support import AUTH, WebhookReceiver
 
 SCHEMA = {
     "type": "object",
@@ -243,44 +241,6 @@ def test_pending_deliveries_survive_a_restart(tmp_path):
 
 
 # ------------------------------------------------------------------ the server, to a real receiver
-class Receiver:
-    """An HTTP server on localhost recording every POST; answers the scripted statuses, then 200."""
-
-    def __init__(self, *statuses: int):
-        self.statuses = deque(statuses)
-        self.requests: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers["content-length"]))
-                status = receiver.statuses.popleft() if receiver.statuses else 200
-                receiver.requests.append(
-                    {
-                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "raw": body,
-                        "body": json.loads(body),
-                        "status": status,
-                    }
-                )
-                self.send_response(status)
-                self.send_header("content-length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def wait_until(predicate, timeout: float = 15.0) -> None:
     """Poll until ``predicate()`` holds; bounded, and generous: it only fails when something is wrong."""
     deadline = time.monotonic() + timeout
@@ -292,7 +252,7 @@ def wait_until(predicate, timeout: float = 15.0) -> None:
 
 @pytest.fixture
 def receiver():
-    server = Receiver(500)  # the first attempt fails
+    server = WebhookReceiver(500)  # the first attempt fails
     yield server
     server.close()
 
@@ -347,7 +307,7 @@ def test_a_local_receiver_gets_every_event_in_order_and_the_retry(server, receiv
 
 def test_a_cancel_is_delivered_on_the_request_that_caused_it(server):
     app, client = server
-    receiver = Receiver()
+    receiver = WebhookReceiver()
     try:
         file = client.post(
             "/api/v1/beta/files", data={"purpose": "extract"}, files={"file": ("doc.txt", b"x", "text/plain")}

@@ -12,13 +12,8 @@ fresh project.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import threading
-import time
 import uuid
-from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -37,7 +32,7 @@ from llama_cloud.types.beta.extracted_data import ExtractedData  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
 from tests.sdk.servers import fake_server  # noqa: E402
-from tests.support import API_KEY, DEFAULT_PROJECT_ID  # noqa: E402
+from tests.support import API_KEY, DEFAULT_PROJECT_ID, WebhookReceiver  # noqa: E402
 
 INVOICE_TEXT = b"Vendor: Globex\nTotal: 1,250.00\nDate: 2024-01-15\n"
 POLL = {"polling_interval": 0.02, "backoff": "constant"}  # the clock decides, not the wait
@@ -299,60 +294,16 @@ async def test_project_reads(client, project):
 
 
 # --------------------------------------------------------------------------- webhooks
-class Receiver:
-    """An HTTP server on localhost recording every POST; answers the scripted statuses, then 200."""
-
-    def __init__(self, *statuses: int):
-        self.statuses = deque(statuses)
-        self.requests: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
-                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-                status = receiver.statuses.popleft() if receiver.statuses else 200
-                receiver.requests.append({"body": body, "status": status, "token": self.headers.get("x-token")})
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/extract"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    async def wait_for(self, count: int, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < count:
-            assert time.monotonic() < deadline, f"got {len(self.requests)} webhook requests, waited for {count}"
-            await asyncio.sleep(0.01)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@contextlib.contextmanager
-def receiving(*statuses: int):
-    receiver = Receiver(*statuses)
-    try:
-        yield receiver
-    finally:
-        receiver.close()
-
-
 async def test_webhooks_are_delivered_in_order_with_a_retry(client, clocked_url, project):
     file = await upload(client, project)
-    with receiving(500) as receiver:  # the first attempt fails
+    with WebhookReceiver(500) as receiver:  # the first attempt fails
         hook = {"webhook_url": receiver.url, "webhook_output_format": "json", "webhook_headers": {"X-Token": "t"}}
         job = await client.extract.create(file_input=file.id, configuration=configuration(), project_id=project,
                                           webhook_configurations=[hook])
-        await receiver.wait_for(1)
+        await asyncio.to_thread(receiver.wait_for, 1)
         advance(clocked_url, 10)  # the retry is due (after 1 s), and the job completes
-        await receiver.wait_for(3)
-    assert [(r["body"]["event_type"], r["status"], r["token"]) for r in receiver.requests] == [
+        await asyncio.to_thread(receiver.wait_for, 3)
+    assert [(r["body"]["event_type"], r["status"], r["headers"].get("x-token")) for r in receiver.requests] == [
         ("extract.pending", 500, "t"),
         ("extract.pending", 200, "t"),
         ("extract.success", 200, "t"),
@@ -364,12 +315,12 @@ async def test_webhooks_are_delivered_in_order_with_a_retry(client, clocked_url,
 
 async def test_webhook_events_can_be_chosen(client, clocked_url, project):
     file = await upload(client, project)
-    with receiving() as receiver:
+    with WebhookReceiver() as receiver:
         hook = {"webhook_url": receiver.url, "webhook_events": ["extract.cancelled", "extract.error"]}
         job = await client.extract.create(file_input=file.id, configuration=configuration(), project_id=project,
                                           webhook_configurations=[hook])
         await client.extract.cancel(job.id, project_id=project)
-        await receiver.wait_for(1)
+        await asyncio.to_thread(receiver.wait_for, 1)
     (request,) = receiver.requests
     assert request["body"]["event_type"] == "extract.cancelled"
     assert json.loads(request["body"]["data"])["status"] == "CANCELLED"  # "string", the default output format
