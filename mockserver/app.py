@@ -42,11 +42,6 @@ MIDDLEWARES = [
 ]
 
 
-def load_spec(name: str) -> dict:
-    """A spec of openapi/ (``"agent_data.yaml"``; a fresh copy) that the fake serves."""
-    return registry.by_spec(name).document()
-
-
 @contextlib.contextmanager
 def _specs_trusted():
     """Skip connexion's check of our specs against the OpenAPI metaschema while they are added.
@@ -101,7 +96,7 @@ def create_app(
         max_json_depth=config.max_json_depth,
         statuses=profile.error_statuses,
     )
-    handlers = error_handlers(profile.error_statuses)
+    errors = error_handlers(profile.error_statuses)
     # Outermost first: the door, the harness, authentication (the paths each API's row says need a
     # key), the layers of the APIs that serve themselves, then the fast path, which serves valid
     # requests of plain operations before connexion's error layers and routing, and renders their
@@ -122,7 +117,7 @@ def create_app(
             routes=routes,
             specs=specs,
             handlers=resolvers,
-            error_handlers=handlers,
+            error_handlers=errors,
             validate_responses=config.validate_responses,
         )
         layers.append(fast_path)
@@ -136,7 +131,7 @@ def create_app(
                 validate_responses=config.validate_responses,
                 validator_map=VALIDATOR_MAP,
             )
-    for exception, handler in handlers:
+    for exception, handler in errors:
         app.add_error_handler(exception, handler)
     app.state = state  # for tests and the admin API
     return app

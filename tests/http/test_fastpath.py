@@ -17,8 +17,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockserver import registry
 from mockserver.api.agent_data import AgentDataApi
-from mockserver.app import load_spec
 from mockserver.fastpath import FastPathMiddleware
 from tests.support import AUTH
 
@@ -135,7 +135,7 @@ def test_edge_requests_get_the_same_answers(twins):
     ],
 )
 def test_generated_requests_get_the_same_answers(make_client, spec, profile):
-    schema = schemathesis.openapi.from_dict(load_spec(spec))
+    schema = schemathesis.openapi.from_dict(registry.by_spec(spec).document())
     operations = [result.ok() for result in schema.get_all_operations()]
     cases = st.one_of([operation.as_strategy() for operation in operations])
     pair = [make_client(fast_path=fast, id_seed=5, virtual_clock=True, profile=profile) for fast in (True, False)]
