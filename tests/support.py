@@ -31,6 +31,18 @@ AGENTS = "/api/v1/extraction/extraction-agents"
 FILES = "/api/v1/files"
 
 
+def ok(response) -> dict:
+    """The JSON of a 200 answer; any other status fails the test with the answer's text."""
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def detail_locs(response) -> list[list]:
+    """Where a 422 answer says the request is wrong: each item's ``loc``, in order."""
+    assert response.status_code == 422, response.text
+    return [item["loc"] for item in response.json()["detail"]]
+
+
 class WebhookReceiver:
     """An HTTP server on localhost recording every POST (``requests``: its lower-cased headers, raw
     bytes, JSON body and the status answered); answers the scripted statuses, then 200."""

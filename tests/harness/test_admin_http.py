@@ -14,15 +14,10 @@ from mockserver import __version__
 from mockserver.admin.fixtures import FixtureFileError
 from mockserver.app import create_app
 from mockserver.config import Config
-from tests.support import AGENT_DATA, AUTH
+from tests.support import AGENT_DATA, AUTH, ok
 
 EXTRACTION = "/api/v1/extraction"
 START = "2030-01-01T00:00:00.000000Z"
-
-
-def ok(response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def create_record(client, **data) -> dict:

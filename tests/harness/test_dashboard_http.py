@@ -5,12 +5,7 @@ itself is tested in a browser: tests/ui/."""
 from __future__ import annotations
 
 from mockserver import __version__
-from tests.support import AGENT_DATA
-
-
-def ok(response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
+from tests.support import AGENT_DATA, ok
 
 
 def test_the_pages_are_served_without_the_admin_key_and_load_nothing_from_elsewhere(make_client):

@@ -9,12 +9,7 @@ import pytest
 
 from mockserver.admin.journal import MAX_BODY_BYTES
 from mockserver.testing import in_process, run_server
-from tests.support import AGENT_DATA
-
-
-def ok(response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
+from tests.support import AGENT_DATA, ok
 
 
 def create(client, **data):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support import DEFAULT_PROJECT_ID as DEFAULT_PROJECT
+from tests.support import detail_locs, ok
 
 API = "/api/v1/beta/files"
 VIEW_FIELDS = {"id", "name", "project_id", "external_file_id", "file_type", "purpose", "expires_at", "last_modified_at"}
@@ -14,16 +15,6 @@ VIEW_FIELDS = {"id", "name", "project_id", "external_file_id", "file_type", "pur
 def fake(make_client):
     """On a virtual clock: each upload gets the instant the test gives it."""
     return make_client(virtual_clock=True)
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
-
-
-def detail_locs(response):
-    assert response.status_code == 422, response.text
-    return [item["loc"] for item in response.json()["detail"]]
 
 
 def upload(client, name="doc.txt", content=b"hello", purpose="extract", params=None, **form):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support import DEFAULT_PROJECT_ID as DEFAULT_PROJECT
+from tests.support import detail_locs, ok
 
 API = "/api/v2/extract"
 SCHEMA = {
@@ -43,16 +44,6 @@ JOB_FIELDS = {
 @pytest.fixture
 def fake(make_client):
     return make_client(virtual_clock=True, job_duration=10)
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
-
-
-def detail_locs(response):
-    assert response.status_code == 422, response.text
-    return [item["loc"] for item in response.json()["detail"]]
 
 
 def upload(client, content=TEXT, name="invoice.txt", **params):

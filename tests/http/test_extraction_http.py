@@ -10,7 +10,7 @@ import pytest
 from mockserver.app import create_app
 from mockserver.config import Config
 from mockserver.domain.jobs import FAILED, RUNNING, Schedule
-from tests.support import AUTH  # for the apps these tests create themselves
+from tests.support import AUTH, detail_locs, ok  # AUTH: for the apps these tests create themselves
 
 API = "/api/v1/extraction"
 AGENTS = f"{API}/extraction-agents"
@@ -39,11 +39,6 @@ def clocked(make_client):
     return make_client(virtual_clock=True, job_duration=10)
 
 
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
-
-
 def create_agent(client, name="agent", schema=SCHEMA, config=CONFIG, **params):
     return ok(client.post(AGENTS, params=params, json={"name": name, "data_schema": schema, "config": config}))
 
@@ -62,11 +57,6 @@ def advance(client, seconds):
 
 def instant(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def detail_locs(response):
-    assert response.status_code == 422, response.text
-    return [item["loc"] for item in response.json()["detail"]]
 
 
 # ------------------------------------------------------------------ agents

@@ -6,7 +6,7 @@ import pytest
 
 from mockserver.app import create_app
 from mockserver.config import Config
-from tests.support import AUTH, FILES  # AUTH: for the apps these tests create themselves
+from tests.support import AUTH, FILES, ok  # AUTH: for the apps these tests create themselves
 
 ALL_BYTES = bytes(range(256)) * 4
 
@@ -19,11 +19,6 @@ def post_raw_part(client, disposition: bytes, content: bytes = b"x"):
     """A multipart body written by hand: httpx would percent-encode control characters in names."""
     body = b"--b\r\nContent-Disposition: form-data; " + disposition + b"\r\n\r\n" + content + b"\r\n--b--\r\n"
     return client.post(FILES, content=body, headers={"Content-Type": "multipart/form-data; boundary=b"})
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 def path_of(url: str) -> str:

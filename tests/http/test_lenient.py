@@ -6,14 +6,10 @@ from __future__ import annotations
 import pytest
 
 from mockserver.domain.lenient import PLACEHOLDER_CONTENT
+from tests.support import ok
 
 API = "/api/v1"
 PLACEHOLDER = "182bd5e5-6e1a-4fe4-a799-aa6d9d6fa780"  # the kind of id the SDKs' generated tests use
-
-
-def ok(response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 @pytest.fixture

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 from mockserver.domain.projects import ORGANIZATION_ID
 from tests.support import DEFAULT_PROJECT_ID as DEFAULT_PROJECT
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json()
+from tests.support import ok
 
 
 def test_the_default_project_always_exists(client):
